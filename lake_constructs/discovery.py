@@ -1,0 +1,23 @@
+"""Publishes the names users and tools need, as SSM parameters and stack outputs."""
+from aws_cdk import CfnOutput
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+
+class Discovery(Construct):
+    """Every name goes to `/<project>/<stage>/<section>/<name>` in SSM and to a stack output.
+
+    The operations CLI reads the SSM path, so nothing but the stage is typed by hand; the
+    outputs show the same values in the console and in `cdk deploy`'s summary.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, ssm_prefix: str, section: str) -> None:
+        super().__init__(scope, id)
+        self.path = f"{ssm_prefix}/{section}"
+
+    def publish(self, name: str, value: str, description: str) -> ssm.StringParameter:
+        parameter = ssm.StringParameter(
+            self, name, parameter_name=f"{self.path}/{name}", string_value=value, description=description
+        )
+        CfnOutput(self, f"{name}-output", value=value, description=description)
+        return parameter

@@ -1,0 +1,1 @@
+"""One module per stack; `build_stacks` wires them for one stage."""

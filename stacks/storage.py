@@ -1,0 +1,175 @@
+"""The lake's storage: one KMS key and the raw, curated, Athena-results and log buckets."""
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from lake_config import LakeSettings
+from lake_constructs.discovery import Discovery
+from lake_constructs.secure_bucket import SecureBucket
+
+
+def lake_bucket_name(settings: LakeSettings, zone: str) -> str:
+    """Deterministic, so other stacks import buckets by name instead of exporting them."""
+    return f"{settings.prefix}-{zone}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+
+
+class StorageStack(Stack):
+    """Holds everything that holds data, so it can be retained and protected on its own.
+
+    Lifecycle (days come from `stages.<stage>.storage` in cdk.json; dev / prod):
+    - raw: STANDARD -> STANDARD_IA after `raw_infrequent_access_days` (30 / 30) ->
+      GLACIER_IR after `raw_glacier_ir_days` (90 / 180). Raw data is re-read rarely once curated.
+    - curated: INTELLIGENT_TIERING after `curated_intelligent_tiering_days` (30 / 30):
+      query patterns vary, so let S3 pick the tier.
+    - Athena results: expire after `athena_results_expiration_days` (7 / 30); a result is
+      re-creatable by re-running its query.
+    - logs: expire after `access_logs_expiration_days` (90 / 365).
+    - every bucket: noncurrent versions expire after `noncurrent_version_expiration_days`
+      (7 / 90); incomplete multipart uploads abort after
+      `abort_incomplete_multipart_upload_days` (1 / 7).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, settings: LakeSettings, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        lifecycle = settings.storage
+        removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
+
+        self.key = kms.Key(
+            self,
+            "LakeKey",
+            alias=f"alias/{settings.prefix}-lake",
+            description=f"Encrypts the {settings.prefix} data lake: S3 zones, Athena results, Glue catalog, EMR.",
+            enable_key_rotation=True,
+            pending_window=Duration.days(30 if settings.retain_data else 7),
+            removal_policy=removal,
+        )
+        # Glue crawler logs and VPC flow logs are encrypted with this key by CloudWatch Logs,
+        # which acts as its own service principal, limited to this account's log groups.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"
+                    }
+                },
+            )
+        )
+
+        common = dict(
+            retain=settings.retain_data,
+            noncurrent_version_expiration_days=lifecycle.noncurrent_version_expiration_days,
+            abort_incomplete_multipart_upload_days=lifecycle.abort_incomplete_multipart_upload_days,
+        )
+        logs = SecureBucket(
+            self,
+            "LogsBucket",
+            bucket_name=lake_bucket_name(settings, "logs"),
+            # S3 server access logging delivers only to SSE-S3 buckets, so no KMS key here.
+            encryption_key=None,
+            replication_not_needed_because=(
+                "Logs bucket: access and EMR logs are operational records kept "
+                f"{lifecycle.access_logs_expiration_days} days; a replica would double their cost "
+                "without protecting any lake data."
+            ),
+            lifecycle_rules=[
+                s3.LifecycleRule(id="expire-logs", expiration=Duration.days(lifecycle.access_logs_expiration_days))
+            ],
+            **common,
+        )
+        self.logs_bucket = logs.bucket
+        for rule in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
+            Validations.of(self.logs_bucket).acknowledge(
+                Acknowledgment(
+                    id=f"{rule}-S3DefaultEncryptionKMS",
+                    reason="Logs bucket: S3 server access logging can only deliver to a bucket encrypted "
+                    "with SSE-S3 (AES256); SSE-KMS would drop the access logs.",
+                ),
+                Acknowledgment(
+                    id=f"{rule}-S3BucketLoggingEnabled",
+                    reason="Logs bucket: it is the access-log target itself; logging it into itself "
+                    "would loop.",
+                ),
+            )
+        Validations.of(self.logs_bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason="Logs bucket: it is the access-log target itself; logging it into itself would loop.",
+            )
+        )
+
+        def lake_bucket(id: str, zone: str, replication_reason: str, rules: list[s3.LifecycleRule]) -> s3.Bucket:
+            return SecureBucket(
+                self,
+                id,
+                bucket_name=lake_bucket_name(settings, zone),
+                encryption_key=self.key,
+                access_logs_bucket=self.logs_bucket,
+                access_logs_prefix=f"s3-access/{zone}/",
+                replication_not_needed_because=replication_reason,
+                lifecycle_rules=rules,
+                **common,
+            ).bucket
+
+        self.raw_bucket = lake_bucket(
+            "RawBucket",
+            "raw",
+            "Raw zone: versioning, a retained bucket in prod and the KMS key protect it in-region; "
+            "cross-region replication is a disaster-recovery choice left to the deployer because it "
+            "doubles storage cost.",
+            [
+                s3.LifecycleRule(
+                    id="tier-raw-data",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INFREQUENT_ACCESS,
+                            transition_after=Duration.days(lifecycle.raw_infrequent_access_days),
+                        ),
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=Duration.days(lifecycle.raw_glacier_ir_days),
+                        ),
+                    ],
+                )
+            ],
+        )
+        self.curated_bucket = lake_bucket(
+            "CuratedBucket",
+            "curated",
+            "Curated zone: every object is derived from the raw zone by the curation job and can be "
+            "rebuilt from it, so a replica adds cost without adding recoverability.",
+            [
+                s3.LifecycleRule(
+                    id="tier-curated-data",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.INTELLIGENT_TIERING,
+                            transition_after=Duration.days(lifecycle.curated_intelligent_tiering_days),
+                        )
+                    ],
+                )
+            ],
+        )
+        self.athena_results_bucket = lake_bucket(
+            "AthenaResultsBucket",
+            "athena-results",
+            "Athena results: re-creatable by re-running the query and expired after "
+            f"{lifecycle.athena_results_expiration_days} days, so there is nothing to replicate.",
+            [
+                s3.LifecycleRule(
+                    id="expire-query-results",
+                    expiration=Duration.days(lifecycle.athena_results_expiration_days),
+                )
+            ],
+        )
+
+        discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="storage")
+        discovery.publish("kms-key-arn", self.key.key_arn, "ARN of the lake's KMS key")
+        discovery.publish("raw-bucket", self.raw_bucket.bucket_name, "Raw zone bucket")
+        discovery.publish("curated-bucket", self.curated_bucket.bucket_name, "Curated zone bucket")
+        discovery.publish("athena-results-bucket", self.athena_results_bucket.bucket_name, "Athena results bucket")
+        discovery.publish("logs-bucket", self.logs_bucket.bucket_name, "Access-log and EMR-log bucket")
