@@ -46,8 +46,8 @@ class AnalyticsStack(Stack):
             bytes_scanned_cutoff_mb=settings.analytics.bytes_scanned_cutoff_mb,
             force_destroy=not settings.retain_data,
         )
-        raw = catalog.raw_database.ref
-        curated = catalog.curated_database.ref
+        raw = catalog.raw_database_name
+        curated = catalog.curated_database_name
         queries = {
             "revenue_by_day_raw": (raw, REVENUE_BY_DAY, "Revenue per day and channel, from the raw CSV."),
             "revenue_by_day_curated": (curated, REVENUE_BY_DAY, "Revenue per day and channel, from curated Parquet."),

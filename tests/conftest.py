@@ -1,0 +1,85 @@
+"""Synthesizes each stage once per test session, exactly as `cdk synth` does (same context,
+same compliance packs), and hands the templates and the nag report to the tests."""
+import functools
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import assertions, cx_api
+
+from compliance import acknowledgments, add_compliance_packs
+from lake_config import LakeSettings, load_settings
+from stacks.app import build_stacks
+
+# jsii starts `node` from PATH: use the virtualenv's supported Node, not the machine's.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+ROOT = Path(__file__).resolve().parents[1]
+CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+@dataclass
+class Synth:
+    """One synthesized stage: its app, stacks, templates and compliance results."""
+
+    stage: str
+    settings: LakeSettings
+    app: cdk.App
+    stacks: dict
+    assembly: cx_api.CloudAssembly
+    validation_error: str | None
+    validation_report: dict | None
+    _templates: dict = field(default_factory=dict)
+
+    def template(self, stack: str) -> assertions.Template:
+        """`stack` is the short name: storage, catalog, analytics, ..."""
+        if stack not in self._templates:
+            artifact = self.assembly.get_stack_by_name(self.stacks[stack].stack_name)
+            self._templates[stack] = assertions.Template.from_json(artifact.template)
+        return self._templates[stack]
+
+    def template_json(self, stack: str) -> dict:
+        return self.assembly.get_stack_by_name(self.stacks[stack].stack_name).template
+
+    @functools.cached_property
+    def acknowledgments(self):
+        return acknowledgments(self.app)
+
+
+def synthesize(stage: str, outdir: Path, **overrides) -> Synth:
+    """Builds and synthesizes `stage` from cdk.json, with per-stage setting overrides."""
+    context = json.loads(json.dumps(CDK_CONTEXT))
+    context["stage"] = stage
+    context["stages"][stage].update(overrides)
+    app = cdk.App(context=context, outdir=str(outdir))
+    settings = load_settings(context)
+    stacks = build_stacks(app, settings)
+    add_compliance_packs(app)
+    error = None
+    try:
+        app.synth()
+    except RuntimeError as exc:  # cdk-nag findings fail synth; the templates are still written
+        error = str(exc)
+    report_file = outdir / "validation-report.json"
+    report = json.loads(report_file.read_text()) if report_file.exists() else None
+    return Synth(stage, settings, app, stacks, cx_api.CloudAssembly(str(outdir)), error, report)
+
+
+@pytest.fixture(scope="session")
+def dev(tmp_path_factory) -> Synth:
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-dev"))
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory) -> Synth:
+    return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
+
+
+@pytest.fixture(scope="session", params=["dev", "prod"])
+def stage(request) -> Synth:
+    """Runs a test against both stages."""
+    return request.getfixturevalue(request.param)

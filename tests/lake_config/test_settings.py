@@ -1,0 +1,89 @@
+"""Bad configuration stops synth with one line that names the setting and what is allowed."""
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lake_config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def with_stage(stage="dev", **section_overrides) -> dict:
+    context = copy.deepcopy(CONTEXT)
+    context["stage"] = stage
+    for section, values in section_overrides.items():
+        if isinstance(values, dict):
+            context["stages"][stage].setdefault(section, {}).update(values)
+        else:
+            context["stages"][stage][section] = values
+    return context
+
+
+def error_for(context) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(context)
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_both_stages_load():
+    assert load_settings(with_stage("dev")).retain_data is False
+    prod = load_settings(with_stage("prod"))
+    assert prod.retain_data is True and prod.termination_protection is True
+
+
+def test_unknown_stage_lists_the_allowed_ones():
+    assert error_for(with_stage() | {"stage": "qa"}) == "unknown stage 'qa' (-c stage=...): allowed values are dev, prod"
+
+
+def test_unknown_key_lists_the_allowed_keys():
+    message = error_for(with_stage(storage={"raw_glacier_days": 40}))
+    assert message.startswith("invalid setting stages.dev.storage.raw_glacier_days: unknown setting; allowed settings here are ")
+    assert "raw_glacier_ir_days" in message
+
+
+@pytest.mark.parametrize(
+    "overrides, setting, expected",
+    [
+        ({"analytics": {"bytes_scanned_cutoff_mb": "1024"}}, "analytics.bytes_scanned_cutoff_mb", "valid integer"),
+        ({"retain_data": "yes"}, "retain_data", "valid boolean"),
+        ({"storage": {"raw_infrequent_access_days": 10}}, "storage.raw_infrequent_access_days", "greater than or equal to 30"),
+        ({"storage": {"athena_results_expiration_days": 0}}, "storage.athena_results_expiration_days", "greater than or equal to 1"),
+        ({"storage": {"abort_incomplete_multipart_upload_days": 90}}, "storage.abort_incomplete_multipart_upload_days", "less than or equal to 30"),
+        ({"analytics": {"bytes_scanned_cutoff_mb": 5}}, "analytics.bytes_scanned_cutoff_mb", "greater than or equal to 10"),
+        ({"project": "Data_Lake"}, "project", "should match pattern"),
+        ({"project": "a-project-name-too-long-for-s3"}, "project", "should match pattern"),
+        ({"project": "lake-"}, "project", "should match pattern"),
+        ({"catalog": {"crawler_schedule": "daily"}}, "catalog.crawler_schedule", "Glue cron expression"),
+        ({"account": "12345"}, "account", "should match pattern"),
+    ],
+)
+def test_bad_values_name_the_setting(overrides, setting, expected):
+    message = error_for(with_stage(**overrides))
+    assert message.startswith(f"invalid setting stages.dev.{setting}: ")
+    assert expected in message
+
+
+def test_glacier_must_follow_infrequent_access_by_30_days():
+    message = error_for(with_stage(storage={"raw_infrequent_access_days": 60, "raw_glacier_ir_days": 80}))
+    assert message.startswith("invalid setting stages.dev.storage: storage.raw_glacier_ir_days must be at least")
+    assert "(90)" in message
+
+
+def test_synth_prints_one_line_and_no_traceback():
+    """The same check through app.py, as `cdk synth` runs it."""
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(with_stage(analytics={"bytes_scanned_cutoff_mb": 1})), "CDK_OUTDIR": "/tmp/never"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "configuration error: invalid setting stages.dev.analytics.bytes_scanned_cutoff_mb: "
+        "Input should be greater than or equal to 10 (got 1)"
+    ]
