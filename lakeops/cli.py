@@ -1,0 +1,168 @@
+"""Command line: ``python -m lakeops --stage dev [--project P] [--profile P] [--region R] COMMAND``.
+
+Commands print their result on stdout and their progress on stderr; every failure is one
+message on stderr and an exit code from lakeops.errors.
+"""
+
+from pathlib import Path
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lakeops import athena, emr, glue, s3data, smoke, status
+from lakeops.aws import explain_client_error
+from lakeops.context import Lake
+from lakeops.errors import LakeOpsError, error_with_exit_code
+from lakeops.table import format_bytes, format_table
+
+DEFAULT_TIMEOUT = 1800.0
+
+
+class LakeOpsGroup(click.Group):
+    """Turns the CLI's failures and unhandled AWS errors into one message and a documented exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except LakeOpsError as err:
+            self._fail(ctx, err)
+        except ClientError as err:
+            self._fail(ctx, explain_client_error(err))
+        except BotoCoreError as err:  # no credentials, endpoint unreachable, ...
+            self._fail(ctx, LakeOpsError(f"{err} (check --profile, --region and your network)"))
+
+    @staticmethod
+    def _fail(ctx: click.Context, err: LakeOpsError):
+        click.echo(f"error: {err}", err=True)
+        ctx.exit(err.exit_code)
+
+
+def timeout_option(command):
+    return click.option(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, show_default=True,
+        help="Seconds to wait for each long operation before giving up with exit code 4.",
+    )(command)
+
+
+def sample_dir_option(command):
+    return click.option(
+        "--sample-dir", type=click.Path(file_okay=False, path_type=Path), default=s3data.DEFAULT_SAMPLE_DIR,
+        show_default="the repository's sample_data/",
+        help="Directory holding sales/dt=YYYY-MM-DD/*.csv.",
+    )(command)
+
+
+@click.group(cls=LakeOpsGroup)
+@click.option("--stage", envvar="LAKEOPS_STAGE", help="Deployment stage, e.g. dev or prod.  [required]")
+@click.option("--project", envvar="LAKEOPS_PROJECT", default="datalake", show_default=True,
+              help="Project prefix of the stacks and SSM parameters.")
+@click.option("--profile", help="AWS profile (default: the usual boto3 credential chain).")
+# AWS_REGION as well as boto3's AWS_DEFAULT_REGION: the CDK CLI and the README's deploy steps use it.
+@click.option("--region", envvar="AWS_REGION",
+              help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION or the profile's region).")
+@click.option("--poll-interval", envvar="LAKEOPS_POLL_INTERVAL", type=float, default=5.0, show_default=True,
+              help="Seconds between status checks while waiting.")
+@click.pass_context
+def cli(ctx, stage, project, profile, region, poll_interval):
+    """Operate a deployed data-lake stage. Every resource is found through the SSM parameters
+    under /{project}/{stage}/ that the stacks publish.
+
+    Exit codes: 0 ok, 1 operation failed, 2 usage, 3 not deployed, 4 timeout, 5 access denied.
+    """
+    ctx.obj = Lake(project, stage, profile, region, poll_interval)
+
+
+@cli.command("upload-sample")
+@sample_dir_option
+@click.pass_obj
+def upload_sample(lake: Lake, sample_dir: Path):
+    """Upload the sample sales data to the raw zone (SSE-KMS with the lake key)."""
+    report = s3data.upload_sample(lake, sample_dir)
+    click.echo(format_table(["KEY", "BYTES"], [[key, f"{size:,}"] for key, size in report.objects]))
+    click.echo(f"Uploaded {len(report.objects)} files, {format_bytes(report.total_bytes)}, to "
+               f"s3://{report.bucket}/{s3data.SALES_PREFIX} encrypted with KMS key {report.kms_key_arn}")
+
+
+@cli.command()
+@click.argument("zone", type=click.Choice(glue.ZONES))
+@timeout_option
+@click.pass_obj
+def crawl(lake: Lake, zone: str, timeout: float):
+    """Run the raw or curated crawler and report the tables it created or updated."""
+    report = glue.crawl(lake, zone, timeout)
+    click.echo(f"Crawler {report.crawler}: last crawl {report.status}")
+    click.echo(f"Database {report.database}: {len(report.tables)} tables ({', '.join(report.tables) or 'none'})")
+    for change, tables in (("created", report.created), ("updated", report.updated), ("deleted", report.deleted)):
+        click.echo(f"  tables {change}: {', '.join(tables) or 'none'}")
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--sql", help="Ad-hoc SQL instead of a named query.")
+@click.option("--database", help="raw, curated, or a Glue database name. Default: the named query's "
+                                 "database, or curated for --sql.")
+@click.option("--max-rows", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Print at most this many rows.")
+@timeout_option
+@click.pass_obj
+def query(lake: Lake, name, sql, database, max_rows, timeout):
+    """Run a named query of the workgroup (by NAME) or --sql; print rows, bytes scanned and cost."""
+    if bool(name) == bool(sql):
+        raise click.UsageError("give either a named query NAME or --sql, not both")
+    if name:
+        result = athena.run_named_query(lake, name, database, timeout, max_rows)
+    else:
+        result = athena.run_query(lake, sql, athena.resolve_database(lake, database or "curated"),
+                                  "ad-hoc", timeout, max_rows)
+    click.echo(format_table(result.columns, result.rows))
+    count = f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
+    click.echo(f"(first {count} shown, see --max-rows)" if result.truncated else f"({count})")
+    click.echo(f"Query {result.label}: execution {result.execution_id}, workgroup {result.workgroup}, "
+               f"database {result.database or '-'}")
+    click.echo(athena.describe_cost(result.bytes_scanned))
+
+
+@cli.command("run-job")
+@click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), help="First dt to curate (with --end-date).")
+@click.option("--end-date", type=click.DateTime(["%Y-%m-%d"]), help="Last dt to curate (with --start-date).")
+@timeout_option
+@click.pass_obj
+def run_job(lake: Lake, start_date, end_date, timeout):
+    """Submit the curation Spark job as an EMR step and wait for it."""
+    if bool(start_date) != bool(end_date):
+        raise click.UsageError("give both --start-date and --end-date, or neither (curate everything)")
+    if start_date and start_date > end_date:
+        raise click.UsageError("--start-date is after --end-date")
+    start, end = (start_date.date(), end_date.date()) if start_date else (None, None)
+    report = emr.run_curation(lake, start, end, timeout)
+    click.echo(f"Step {report.step_id} on cluster {report.cluster_id}: {report.state} "
+               f"in {report.elapsed_seconds:.0f}s")
+    click.echo(f"Step logs: {report.log_location or '(the cluster has no LogUri)'}")
+
+
+@cli.command("status")
+@click.pass_obj
+def status_command(lake: Lake):
+    """Show whether each resource of the stage exists, with its key facts."""
+    rows = status.stage_status(lake)
+    click.echo(format_table(["RESOURCE", "NAME", "EXISTS", "DETAILS"],
+                            [[row.resource, row.name, row.exists, row.details] for row in rows]))
+    code = status.exit_code(rows)
+    if code:
+        raise error_with_exit_code(
+            code, f"stage '{lake.stage.name}' is not fully usable: see the rows whose EXISTS is 'no' or 'unknown'.")
+
+
+@cli.command("smoke-test")
+@sample_dir_option
+@timeout_option
+@click.pass_obj
+def smoke_test(lake: Lake, sample_dir: Path, timeout: float):
+    """Upload, crawl, query raw, curate, query curated; fail unless curated scans fewer bytes."""
+    test = smoke.SmokeTest(lake, sample_dir, timeout)
+    checks = test.run()
+    click.echo(format_table(["STEP", "RESULT", "DETAIL"], [[c.step, c.result, c.detail] for c in checks]))
+    if test.error:
+        click.echo("Smoke test FAILED")
+        raise test.error
+    click.echo("Smoke test PASSED")

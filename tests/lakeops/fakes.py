@@ -1,0 +1,322 @@
+"""A deployed stage inside moto, and the few things moto 5.2.5 cannot do on its own.
+
+``deploy_stage`` creates what the stacks would (buckets, KMS key, Glue databases and
+crawlers, Athena workgroup and named queries, EMR cluster) and publishes the SSM
+parameters of docs/CONTRACTS.md.
+
+``Simulator`` patches moto, never lakeops, so the CLI talks to moto through the real
+boto3 API. What it adds, and why:
+
+* Athena: moto reports DataScannedInBytes as 0 and no StateChangeReason, and every query
+  succeeds. Each started query takes the next planned outcome (final state, bytes scanned,
+  reason, result rows); rows go through moto's own ``set_athena_result`` queue.
+* Athena BatchGetNamedQuery is not implemented in moto; it is added on top of moto's
+  GetNamedQuery model.
+* Glue: moto's LastCrawl.Status says COMPLETED where Glue says SUCCEEDED, has no
+  ErrorMessage, and a crawl only advances in ListCrawls. GetCrawler now advances it, the
+  real values are reported, and a crawl can fail. Moto's crawler makes no tables, so a
+  planned ``on_finish`` callback creates them through the Glue API, as a crawl would.
+* EMR: steps stay RUNNING forever and FailureDetails is never reported. A planned outcome
+  moves the step to its final state on the second DescribeStep.
+"""
+
+import functools
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import boto3
+from moto.athena.models import AthenaBackend
+from moto.athena.responses import AthenaResponse
+from moto.emr.models import ElasticMapReduceBackend, Step
+from moto.glue.models import FakeCrawler, GlueBackend
+from moto.moto_api import state_manager
+from moto.moto_api._internal.models import moto_api_backend
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+PROJECT, STAGE = "datalake", "dev"
+
+
+@dataclass
+class Deployed:
+    kms_key_arn: str
+    raw_bucket: str = "datalake-dev-raw-123456789012"
+    curated_bucket: str = "datalake-dev-curated-123456789012"
+    results_bucket: str = "datalake-dev-athena-results-123456789012"
+    logs_bucket: str = "datalake-dev-logs-123456789012"
+    raw_database: str = "datalake_dev_raw"
+    curated_database: str = "datalake_dev_curated"
+    raw_crawler: str = "datalake-dev-raw-crawler"
+    curated_crawler: str = "datalake-dev-curated-crawler"
+    workgroup: str = "datalake-dev"
+    cluster_id: str = ""
+    script_uri: str = "s3://datalake-dev-logs-123456789012/artifacts/curate_sales.py"
+    cutoff_bytes: int = 1024**3
+
+    @property
+    def log_uri(self) -> str:
+        return f"s3://{self.logs_bucket}/emr/"
+
+    def parameters(self) -> dict[str, str]:
+        return {
+            "storage/kms-key-arn": self.kms_key_arn,
+            "storage/raw-bucket": self.raw_bucket,
+            "storage/curated-bucket": self.curated_bucket,
+            "storage/athena-results-bucket": self.results_bucket,
+            "storage/logs-bucket": self.logs_bucket,
+            "catalog/raw-database": self.raw_database,
+            "catalog/curated-database": self.curated_database,
+            "catalog/raw-crawler": self.raw_crawler,
+            "catalog/curated-crawler": self.curated_crawler,
+            "analytics/workgroup": self.workgroup,
+            "emr/cluster-id": self.cluster_id,
+            "emr/curation-script-uri": self.script_uri,
+            "emr/log-uri": self.log_uri,
+        }
+
+
+@functools.cache
+def client(service: str):
+    """The tests' own clients, shared across tests: creating a botocore client costs ~50 ms,
+    and moto intercepts requests whenever a mock is active, whichever mock created the client."""
+    return boto3.client(service, region_name=REGION)
+
+
+def deploy_stage() -> Deployed:
+    """What ``cdk deploy --all -c stage=dev`` leaves behind, as far as the CLI can see."""
+    deployed = Deployed(kms_key_arn=client("kms").create_key(Description="lake key")["KeyMetadata"]["Arn"])
+    s3 = client("s3")
+    for bucket in (deployed.raw_bucket, deployed.curated_bucket, deployed.results_bucket, deployed.logs_bucket):
+        s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=deployed.logs_bucket, Key="artifacts/curate_sales.py", Body=b"# spark job\n")
+
+    glue = client("glue")
+    role = f"arn:aws:iam::{ACCOUNT}:role/crawler"
+    for database, crawler, bucket in ((deployed.raw_database, deployed.raw_crawler, deployed.raw_bucket),
+                                      (deployed.curated_database, deployed.curated_crawler, deployed.curated_bucket)):
+        glue.create_database(DatabaseInput={"Name": database})
+        glue.create_crawler(Name=crawler, Role=role, DatabaseName=database,
+                            Targets={"S3Targets": [{"Path": f"s3://{bucket}/sales/"}]})
+
+    athena = client("athena")
+    athena.create_work_group(Name=deployed.workgroup, Configuration={
+        "ResultConfiguration": {"OutputLocation": f"s3://{deployed.results_bucket}/"},
+        "EnforceWorkGroupConfiguration": True,
+        "BytesScannedCutoffPerQuery": deployed.cutoff_bytes,
+    })
+    for zone, database in (("raw", deployed.raw_database), ("curated", deployed.curated_database)):
+        athena.create_named_query(
+            Name=f"revenue_by_day_{zone}", Database=database, WorkGroup=deployed.workgroup,
+            QueryString="SELECT dt, sum(amount) AS revenue FROM sales GROUP BY dt ORDER BY dt",
+        )
+
+    deployed.cluster_id = client("emr").run_job_flow(
+        Name="datalake-dev", ReleaseLabel="emr-7.13.0", LogUri=deployed.log_uri,
+        Instances={"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge", "InstanceCount": 2,
+                   "KeepJobFlowAliveWhenNoSteps": True},
+        JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
+    )["JobFlowId"]
+
+    ssm = client("ssm")
+    for key, value in deployed.parameters().items():
+        ssm.put_parameter(Name=f"/{PROJECT}/{STAGE}/{key}", Value=value, Type="String")
+    return deployed
+
+
+def create_sales_table(database: str, bucket: str, partitions: list[str], parquet: bool = False) -> None:
+    """The table a crawler (raw) or the curation job (curated) registers, through the Glue API."""
+    glue = client("glue")
+    fmt = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" if parquet
+           else "org.apache.hadoop.mapred.TextInputFormat")
+    storage = {"Columns": [{"Name": "order_id", "Type": "string"}, {"Name": "amount", "Type": "double"}],
+               "Location": f"s3://{bucket}/sales/", "InputFormat": fmt}
+    glue.create_table(DatabaseName=database, TableInput={
+        "Name": "sales", "StorageDescriptor": storage, "PartitionKeys": [{"Name": "dt", "Type": "string"}]})
+    for dt in partitions:
+        glue.create_partition(DatabaseName=database, TableName="sales", PartitionInput={
+            "Values": [dt], "StorageDescriptor": {**storage, "Location": f"s3://{bucket}/sales/dt={dt}/"}})
+
+
+def athena_rows(columns: list[str], rows: list[list[str]]) -> tuple[list[dict], list[dict]]:
+    """Rows as GetQueryResults returns them for a SELECT: the header first, then the data."""
+    as_row = lambda values: {"Data": [{"VarCharValue": value} for value in values]}  # noqa: E731
+    column_info = [{"Name": name, "Label": name, "Type": "varchar"} for name in columns]
+    return [as_row(columns)] + [as_row(row) for row in rows], column_info
+
+
+@dataclass
+class QueryOutcome:
+    state: str = "SUCCEEDED"
+    bytes_scanned: int = 0
+    reason: str | None = None
+    columns: list[str] | None = None
+    rows: list[list[str]] | None = None
+
+
+@dataclass
+class CrawlOutcome:
+    status: str = "SUCCEEDED"  # or FAILED
+    error: str | None = None
+    on_finish: Callable[[], None] | None = None
+    fired: bool = False
+
+
+@dataclass
+class StepOutcome:
+    state: str = "COMPLETED"  # or FAILED / CANCELLED
+    failure: dict | None = None
+    on_finish: Callable[[], None] | None = None
+    polls: int = 0
+
+
+class Simulator:
+    """Plans what the next queries, crawls and steps do. Install with ``install(monkeypatch)``."""
+
+    def __init__(self):
+        self.queries: list[QueryOutcome] = []
+        self.crawls: dict[str, CrawlOutcome] = {}
+        self.steps: list[StepOutcome] = []
+
+    def plan_query(self, **outcome) -> None:
+        self.queries.append(QueryOutcome(**outcome))
+
+    def plan_crawl(self, crawler: str, **outcome) -> None:
+        self.crawls[crawler] = CrawlOutcome(**outcome)
+
+    def plan_step(self, **outcome) -> None:
+        self.steps.append(StepOutcome(**outcome))
+
+    def stall_queries(self) -> None:
+        """Queries stay QUEUED, for timeouts."""
+        state_manager.set_transition("athena::execution", {"progression": "manual", "times": 10**9})
+
+    def install(self, monkeypatch) -> None:
+        # One state per poll, so the CLI's progress shows the intermediate states.
+        state_manager.set_transition("athena::execution", {"progression": "manual", "times": 1})
+        state_manager.set_transition("glue::crawl", {"progression": "manual", "times": 2})
+        self._patch_athena(monkeypatch)
+        self._patch_glue(monkeypatch)
+        self._patch_emr(monkeypatch)
+
+    @staticmethod
+    def uninstall() -> None:
+        state_manager.unset_transition("athena::execution")
+        state_manager.unset_transition("glue::crawl")
+
+    def _patch_athena(self, monkeypatch) -> None:
+        simulator = self
+        original_start = AthenaBackend.start_query_execution
+        original_get = AthenaResponse.get_query_execution
+
+        def start_query_execution(backend, *args, **kwargs):
+            outcome = simulator.queries.pop(0) if simulator.queries else QueryOutcome()
+            if outcome.rows is not None:
+                rows, column_info = athena_rows(outcome.columns, outcome.rows)
+                moto_api_backend.set_athena_result(rows=rows, column_info=column_info,
+                                                   account_id=backend.account_id, region=backend.region_name)
+            execution_id = original_start(backend, *args, **kwargs)
+            execution = backend.executions[execution_id]
+            execution._transitions = [("QUEUED", "RUNNING"), ("RUNNING", outcome.state)]
+            execution.outcome = outcome
+            return execution_id
+
+        def get_query_execution(response):
+            body = json.loads(original_get(response))
+            execution_body = body["QueryExecution"]
+            execution = response.athena_backend.executions[execution_body["QueryExecutionId"]]
+            outcome = getattr(execution, "outcome", QueryOutcome())
+            execution_body["Statistics"]["DataScannedInBytes"] = outcome.bytes_scanned
+            if outcome.reason and execution_body["Status"]["State"] == outcome.state:
+                execution_body["Status"]["StateChangeReason"] = outcome.reason
+            return json.dumps(body)
+
+        def batch_get_named_query(response):
+            ids = response._get_param("NamedQueryIds")
+            found = [response.athena_backend.get_named_query(query_id) for query_id in ids]
+            return json.dumps({
+                "NamedQueries": [{"Name": q.name, "Description": q.description, "Database": q.database,
+                                  "QueryString": q.query_string, "NamedQueryId": q.id,
+                                  "WorkGroup": q.workgroup.name} for q in found if q],
+                "UnprocessedNamedQueryIds": [{"NamedQueryId": i, "ErrorCode": "INVALID_INPUT"}
+                                             for i, q in zip(ids, found) if not q],
+            })
+
+        monkeypatch.setattr(AthenaBackend, "start_query_execution", start_query_execution)
+        monkeypatch.setattr(AthenaResponse, "get_query_execution", get_query_execution)
+        monkeypatch.setattr(AthenaResponse, "batch_get_named_query", batch_get_named_query, raising=False)
+
+    def _patch_glue(self, monkeypatch) -> None:
+        simulator = self
+        original_start = FakeCrawler.start_crawler
+        original_get = GlueBackend.get_crawler
+        original_as_dict = FakeCrawler.as_dict
+
+        def start_crawler(crawler):
+            original_start(crawler)
+            outcome = simulator.crawls.pop(crawler.name, None) or CrawlOutcome()
+            crawl = crawler.crawls[-1]
+            if outcome.status == "FAILED":
+                crawl._transitions = [("RUNNING", "FAILED"), ("STOPPING", "STOPPED")]
+            crawl.outcome = outcome
+
+        def get_crawler(backend, name):
+            crawler = original_get(backend, name)
+            if crawler.crawls:
+                crawl = crawler.crawls[-1]
+                crawl.advance()
+                outcome = getattr(crawl, "outcome", None)
+                if outcome and crawl.status != "RUNNING" and not outcome.fired:
+                    outcome.fired = True
+                    if outcome.on_finish and crawl.status == "COMPLETED":
+                        outcome.on_finish()
+            return crawler
+
+        def as_dict(crawler):
+            data = original_as_dict(crawler)
+            if "LastCrawl" in data:
+                crawl = crawler.crawls[-1]
+                data["LastCrawl"]["Status"] = {"COMPLETED": "SUCCEEDED", "STOPPED": "CANCELLED"}.get(
+                    crawl.status, crawl.status)
+                outcome = getattr(crawl, "outcome", None)
+                if outcome and outcome.error and crawl.status == "FAILED":
+                    data["LastCrawl"]["ErrorMessage"] = outcome.error
+            return data
+
+        monkeypatch.setattr(FakeCrawler, "start_crawler", start_crawler)
+        monkeypatch.setattr(GlueBackend, "get_crawler", get_crawler)
+        monkeypatch.setattr(FakeCrawler, "as_dict", as_dict)
+
+    def _patch_emr(self, monkeypatch) -> None:
+        simulator = self
+        original_add = ElasticMapReduceBackend.add_job_flow_steps
+        original_describe = ElasticMapReduceBackend.describe_step
+        original_status = Step.status
+
+        def add_job_flow_steps(backend, job_flow_id, steps):
+            added = original_add(backend, job_flow_id, steps)
+            for step in added:
+                step.outcome = simulator.steps.pop(0) if simulator.steps else StepOutcome()
+            return added
+
+        def describe_step(backend, cluster_id, step_id):
+            step = original_describe(backend, cluster_id, step_id)
+            outcome = getattr(step, "outcome", None)
+            if outcome and step.state in ("PENDING", "RUNNING"):
+                outcome.polls += 1
+                if outcome.polls >= 2:
+                    step.state = outcome.state
+                    step.failure_details = outcome.failure
+                    if outcome.on_finish and outcome.state == "COMPLETED":
+                        outcome.on_finish()
+            return step
+
+        def status(step):
+            result = original_status.fget(step)
+            if getattr(step, "failure_details", None):
+                result["FailureDetails"] = step.failure_details
+            return result
+
+        monkeypatch.setattr(ElasticMapReduceBackend, "add_job_flow_steps", add_job_flow_steps)
+        monkeypatch.setattr(ElasticMapReduceBackend, "describe_step", describe_step)
+        monkeypatch.setattr(Step, "status", property(status))
