@@ -1,12 +1,171 @@
-"""Settings of the network and the EMR cluster (filled in by the EMR work)."""
+"""Settings of the processing network and the EMR on EC2 cluster (reference: docs/emr.md)."""
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, field_validator, model_validator
+
 from lake_config.base import Section
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
+
+
+def _instance_type(value: str) -> str:
+    # Sizes from xlarge up: a capacity unit is 4 vCPUs (one xlarge), so weights stay whole numbers.
+    if not re.fullmatch(r"[a-z][a-z0-9-]*\.\d*xlarge", value):
+        raise ValueError("must be an EC2 instance type of size xlarge or larger, e.g. 'm7g.xlarge' or 'r7g.2xlarge'")
+    return value
+
+
+InstanceType = Annotated[str, AfterValidator(_instance_type)]
+
+
+def capacity_units(instance_type: str) -> int:
+    """Managed-scaling units of one instance: its vCPUs / 4 (xlarge = 1, 2xlarge = 2, ...)."""
+    return int(instance_type.split(".")[1].removesuffix("xlarge") or 1)
+
+
+def is_graviton(instance_type: str) -> bool:
+    """Graviton families carry a `g` right after the generation digit (m7g, c7gn, r6gd, g5g)."""
+    return re.match(r"^[a-z]+\d+g", instance_type) is not None
+
+
+def _architecture(instance_type: str) -> str:
+    return "Graviton (arm64)" if is_graviton(instance_type) else "x86_64"
 
 
 class NetworkSettings(Section):
-    """VPC for the processing layer."""
+    """The VPC of the processing layer: created by the network stack, or an existing one (`vpc_id`)."""
+
+    # Created VPC: two AZs, a private "cluster" subnet in each (a quarter of the range) and,
+    # with NAT, a small public subnet per AZ that holds only the NAT gateways.
+    vpc_cidr: str = "10.40.0.0/16"
+    # A NAT gateway costs about $0.045 per hour plus $0.045 per GB it processes (us-east-1).
+    # One is the cheap default; two survive an AZ outage. 0 means no internet egress at all.
+    nat_gateways: Annotated[int, Field(ge=0, le=2)] = 1
+    # Interface endpoints (service names as in com.amazonaws.<region>.<name>), about
+    # $0.01 per hour per AZ each. Required when nat_gateways is 0.
+    interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")]] = []
+    flow_logs_retention_days: int = 90
+    # An existing VPC instead (no network stack): its private subnets, one per AZ, in the
+    # order of `availability_zones`. Imported without lookups, so synth needs no credentials.
+    vpc_id: Annotated[str | None, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] = None
+    availability_zones: list[AvailabilityZone] = []
+    private_subnet_ids: list[SubnetId] = []
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            network = ipaddress.IPv4Network(value)
+        except ValueError:
+            raise ValueError("must be an IPv4 network in CIDR notation, e.g. '10.40.0.0/16'") from None
+        if not 16 <= network.prefixlen <= 24:
+            raise ValueError("must be a /16 to /24 network (the subnets are /prefix+2 and /prefix+4)")
+        return value
+
+    @field_validator("flow_logs_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"must be a CloudWatch Logs retention period: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_network(self):
+        created_only = {"vpc_cidr", "nat_gateways", "interface_endpoints", "flow_logs_retention_days"}
+        if self.vpc_id:
+            if conflicting := sorted(created_only & self.model_fields_set):
+                raise ValueError(
+                    f"network.{conflicting[0]} configures the VPC this project creates; remove it, "
+                    "or remove network.vpc_id to create one"
+                )
+            if len(self.private_subnet_ids) < 2 or len(self.availability_zones) != len(self.private_subnet_ids):
+                raise ValueError(
+                    "network.vpc_id needs network.private_subnet_ids in at least two AZs and "
+                    "network.availability_zones naming the AZ of each subnet, in the same order"
+                )
+        elif self.availability_zones or self.private_subnet_ids:
+            raise ValueError("network.availability_zones and network.private_subnet_ids need network.vpc_id")
+        elif self.nat_gateways == 0 and not self.interface_endpoints:
+            raise ValueError(
+                "network.nat_gateways is 0, so the private subnets reach no AWS API: list "
+                "network.interface_endpoints (e.g. glue, kms, sts, ssm, ssmmessages, ec2messages, elasticmapreduce)"
+            )
+        return self
 
 
 class EmrSettings(Section):
-    """The EMR on EC2 cluster."""
+    """The EMR on EC2 cluster: fleets, spot, scaling, termination and TLS material."""
 
-    enabled: bool = False
+    # On by default: the cluster is how the lake gets curated, and the idle timeout bounds its cost.
+    enabled: bool = True
+    release_label: str = "emr-7.13.0"
+    # Defaults are Graviton types EMR offers in every region (the template is region-agnostic and
+    # cfn-lint checks them everywhere); m7g is cheaper per unit of work where it exists.
+    # On-demand primary and core fleets: EMR launches the lowest-priced type it can get.
+    primary_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5)] = ["m6g.xlarge", "r6g.xlarge"]
+    core_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5)] = ["m6g.xlarge", "r6g.xlarge"]
+    core_capacity_units: Annotated[int, Field(ge=1, le=256)] = 2
+    # Spot task fleet: many types and pools make spot capacity likelier (price-capacity-optimized).
+    task_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=15)] = [
+        "m6g.xlarge",
+        "r6g.xlarge",
+        "r7g.xlarge",
+        "m6g.2xlarge",
+        "r6g.2xlarge",
+        "r7g.2xlarge",
+        "c6g.2xlarge",
+    ]
+    task_spot_capacity_units: Annotated[int, Field(ge=1, le=1000)] = 1
+    spot_timeout_minutes: Annotated[int, Field(ge=5, le=1440)] = 10
+    # At launch, if spot is short after `spot_timeout_minutes`: take on-demand instead, or fail.
+    spot_timeout_action: Literal["SWITCH_TO_ON_DEMAND", "TERMINATE_CLUSTER"] = "SWITCH_TO_ON_DEMAND"
+    # Managed scaling counts core and task units (never the primary).
+    max_capacity_units: Annotated[int, Field(ge=2, le=2000)] = 10
+    # None: on-demand stays at the core fleet, so every unit managed scaling adds is spot.
+    max_on_demand_capacity_units: Annotated[int | None, Field(ge=1, le=2000)] = None
+    # None switches idle auto-termination off (not recommended: the cluster then bills 24x7).
+    idle_timeout_seconds: Annotated[int | None, Field(ge=60, le=604800)] = 3600
+    step_concurrency_level: Annotated[int, Field(ge=1, le=256)] = 2
+    ebs_volume_size_gib: Annotated[int, Field(ge=32, le=2048)] = 64
+    termination_protection: bool = True
+    # A PEM zip from your private CA; None generates a self-signed one in the account at deploy time.
+    tls_certificate_s3_uri: Annotated[str | None, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.zip$")] = None
+
+    @field_validator("release_label")
+    @classmethod
+    def _release(cls, value: str) -> str:
+        match = re.fullmatch(r"emr-(\d+)\.(\d+)\.(\d+)", value)
+        if not match or int(match.group(1)) < 7:
+            raise ValueError("must be an EMR release label of 7.x or later, e.g. 'emr-7.13.0'")
+        return value
+
+    @property
+    def on_demand_capacity_units(self) -> int:
+        return self.max_on_demand_capacity_units or self.core_capacity_units
+
+    @model_validator(mode="after")
+    def _fleets_fit(self):
+        first = self.primary_instance_types[0]
+        for field in ("primary_instance_types", "core_instance_types", "task_instance_types"):
+            if odd := [t for t in getattr(self, field) if is_graviton(t) != is_graviton(first)]:
+                raise ValueError(
+                    f"emr.{field} mixes CPU architectures: {', '.join(odd)} is not {_architecture(first)} like {first}; "
+                    "a cluster runs one AMI, so keep one architecture in all fleets"
+                )
+        if self.max_capacity_units < self.core_capacity_units + self.task_spot_capacity_units:
+            raise ValueError(
+                f"emr.max_capacity_units ({self.max_capacity_units}) must be at least emr.core_capacity_units + "
+                f"emr.task_spot_capacity_units ({self.core_capacity_units + self.task_spot_capacity_units})"
+            )
+        if not self.core_capacity_units <= self.on_demand_capacity_units <= self.max_capacity_units:
+            raise ValueError(
+                f"emr.max_on_demand_capacity_units ({self.on_demand_capacity_units}) must be between "
+                f"emr.core_capacity_units ({self.core_capacity_units}) and emr.max_capacity_units ({self.max_capacity_units})"
+            )
+        return self

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakeops import athena, emr, glue, s3data, smoke, status
+from lakeops import athena, emr, glue, quicksight_check, s3data, smoke, status
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
@@ -166,3 +166,15 @@ def smoke_test(lake: Lake, sample_dir: Path, timeout: float):
         click.echo("Smoke test FAILED")
         raise test.error
     click.echo("Smoke test PASSED")
+
+
+@cli.command("check-quicksight")
+@click.pass_obj
+def check_quicksight(lake: Lake):
+    """Before deploying QuickSight: the account subscription (DescribeAccountSubscription) and the S3 manifest."""
+    verdicts = quicksight_check.run_checks(lake.client, curated_bucket=lake.param("storage/curated-bucket"))
+    for verdict in verdicts:
+        click.echo(verdict.line())
+    code = quicksight_check.exit_code(verdicts)
+    if code:
+        raise error_with_exit_code(code, "QuickSight is not ready for this stage: fix the lines marked above, then deploy.")

@@ -4,6 +4,9 @@ from aws_cdk import App, Environment, Tags
 from lake_config import LakeSettings
 from stacks.analytics import AnalyticsStack
 from stacks.catalog import CatalogStack
+from stacks.emr import EmrStack
+from stacks.network import NetworkStack
+from stacks.quicksight import QuickSightStack
 from stacks.storage import StorageStack
 
 
@@ -21,6 +24,15 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
     catalog = CatalogStack(app, name("catalog"), settings=settings, storage=storage, **common)
     analytics = AnalyticsStack(app, name("analytics"), settings=settings, storage=storage, catalog=catalog, **common)
     stacks = {"storage": storage, "catalog": catalog, "analytics": analytics}
+    if settings.quicksight.enabled:
+        stacks["quicksight"] = QuickSightStack(
+            app, name("quicksight"), settings=settings, storage=storage, catalog=catalog, analytics=analytics, **common
+        )
+    if settings.emr.enabled:
+        network = None
+        if not settings.network.vpc_id:  # otherwise the cluster joins that existing VPC
+            network = stacks["network"] = NetworkStack(app, name("network"), settings=settings, storage=storage, **common)
+        stacks["emr"] = EmrStack(app, name("emr"), settings=settings, storage=storage, catalog=catalog, network=network, **common)
     for stack in stacks.values():
         Tags.of(stack).add("project", settings.project)
         Tags.of(stack).add("stage", settings.stage)

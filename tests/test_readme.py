@@ -9,7 +9,7 @@ from lake_config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
-ROW = re.compile(r"^\| `([a-z_.]+)` \| ([^|]+) \| ([^|]+) \|", re.M)
+ROW = re.compile(r"^\| `([a-z0-9_.]+)` \| ([^|]+) \| ([^|]+) \|", re.M)
 
 
 def documented_rows() -> list[tuple[str, str, str]]:

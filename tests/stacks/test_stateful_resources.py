@@ -19,6 +19,8 @@ PINNED = {
         "RawDatabase": "AWS::Glue::Database",
         "CuratedDatabase": "AWS::Glue::Database",
     },
+    # Holds only the generated TLS zip; pinned so a rename cannot strand a private key.
+    "emr": {"ArtifactsBucket454C14F5": "AWS::S3::Bucket"},
 }
 
 

@@ -1,0 +1,63 @@
+"""The project's own check of an EMR security configuration, in the JSON layout EMR accepts.
+
+cdk-nag's AwsSolutions-EMR4/EMR5 look for `EnableAtRestEncryption` / `EnableInTransitEncryption`
+at the top level of the document, but EMR reads them under `EncryptionConfiguration`, so
+those two findings are acknowledged and this check enforces the real settings instead.
+It runs at synth (a construct validation of `EmrSecurityConfiguration`) and in the tests.
+"""
+from typing import Any
+
+# A value that must be there; tokens resolve to CloudFormation intrinsics, so not necessarily a str.
+PRESENT = object()
+_AT_REST = "EncryptionConfiguration.AtRestEncryptionConfiguration"
+_TLS = "EncryptionConfiguration.InTransitEncryptionConfiguration.TLSCertificateConfiguration"
+
+# (where, setting, required value, why)
+BASELINE = (
+    ("EncryptionConfiguration", "EnableAtRestEncryption", True, ""),
+    ("EncryptionConfiguration", "EnableInTransitEncryption", True, ""),
+    (f"{_AT_REST}.S3EncryptionConfiguration", "EncryptionMode", "SSE-KMS", "EMRFS writes with the lake key"),
+    (f"{_AT_REST}.S3EncryptionConfiguration", "AwsKmsKey", PRESENT, "the lake key"),
+    (f"{_AT_REST}.LocalDiskEncryptionConfiguration", "EncryptionKeyProviderType", "AwsKms", ""),
+    (f"{_AT_REST}.LocalDiskEncryptionConfiguration", "AwsKmsKey", PRESENT, "the lake key"),
+    (f"{_AT_REST}.LocalDiskEncryptionConfiguration", "EnableEbsEncryption", True, "root and EBS volumes"),
+    (_TLS, "CertificateProviderType", "PEM", ""),
+    (_TLS, "S3Object", PRESENT, "the S3 URI of the PEM zip"),
+    ("AuthenticationConfiguration.KerberosConfiguration", "Provider", "ClusterDedicatedKdc", ""),
+    ("InstanceMetadataServiceConfiguration", "MinimumInstanceMetadataServiceVersion", 2, "IMDSv2 only"),
+)
+
+
+def security_configuration_problems(document: Any) -> list[str]:
+    """Every way `document` misses the lake's encryption, authentication and IMDSv2 baseline; [] if none."""
+    if not isinstance(document, dict):
+        return ["the security configuration must be a JSON object"]
+    problems = [
+        f"{key} belongs under EncryptionConfiguration; EMR ignores or rejects it at the top level"
+        for key in ("EnableAtRestEncryption", "EnableInTransitEncryption")
+        if key in document
+    ]
+    for where, key, required, why in BASELINE:
+        if not _meets(_find(document, where).get(key), required):
+            problems.append(f"{where}.{key} must be {_render(required)}" + (f" ({why})" if why else ""))
+    return problems
+
+
+def _meets(value: Any, required: Any) -> bool:
+    if required is PRESENT:
+        return bool(value)
+    # The type too: JSON's 1 is not true, and "2" is not 2.
+    return type(value) is type(required) and value == required
+
+
+def _render(required: Any) -> str:
+    if required is PRESENT:
+        return "set"
+    return str(required).lower() if isinstance(required, bool) else str(required)
+
+
+def _find(document: dict, where: str) -> dict:
+    node = document
+    for part in where.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}

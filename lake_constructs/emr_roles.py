@@ -1,0 +1,219 @@
+"""The EMR service role and the instance profile of the cluster's nodes."""
+from dataclasses import dataclass
+
+from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from compliance.finding_ids import iam5_resource
+
+SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
+
+
+@dataclass(frozen=True)
+class LakeGrants:
+    """What the nodes may touch: one dataset prefix in two zones, its two tables, the log prefix."""
+
+    key: kms.IKey
+    raw_bucket: s3.IBucket
+    curated_bucket: s3.IBucket
+    logs_bucket: s3.IBucket
+    dataset_prefix: str
+    log_prefix: str
+    raw_database: str
+    curated_database: str
+    table: str
+    # Exact object ARNs the nodes read at boot or per step (TLS zip, job script).
+    readable_objects: tuple[str, ...]
+
+
+class EmrRoles(Construct):
+    """The two roles EMR needs, with customer-managed, exact-action policies.
+
+    Secures: the service role trusts EMR only on behalf of this account's clusters in this
+    region (aws:SourceAccount and aws:SourceArn guard against the confused deputy), holds
+    AWS's AmazonEMRServicePolicy_v2 (which only acts on resources tagged
+    for-use-with-amazon-emr-managed-policies=true) plus: passing exactly the instance role to
+    EC2 and KMS grants on the lake key for encrypted EBS volumes. The instance role (no
+    deprecated AmazonElasticMapReduceforEC2Role, no AmazonSSMManagedInstanceCore) reads the
+    raw dataset, writes the curated dataset, uses the lake key, reads and extends only the two
+    Glue tables of the dataset, writes its log prefix, reads the TLS zip and the job script,
+    and registers with Session Manager so nobody needs an SSH key.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, grants: LakeGrants) -> None:
+        super().__init__(scope, id)
+        self.instance_role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="EMR cluster nodes: curate one dataset of the lake.",
+        )
+        self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.instance_role)
+        self.policies: list[iam.ManagedPolicy] = []
+        self._lake_access(grants)
+        self._session_manager()
+        self.service_role = self._service_role(grants.key)
+
+    def _service_role(self, key: kms.IKey) -> iam.Role:
+        role = iam.Role(
+            self,
+            "ServiceRole",
+            assumed_by=iam.ServicePrincipal(
+                "elasticmapreduce.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
+                },
+            ),
+            description="EMR service role: runs this stage's cluster.",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SERVICE_POLICY)],
+        )
+        Validations.of(role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{SERVICE_POLICY}]",
+                reason="AmazonEMRServicePolicy_v2 is the EMR service role policy AWS maintains for new EMR "
+                "APIs and instance types; it only acts on subnets and security groups tagged "
+                "for-use-with-amazon-emr-managed-policies=true, which this project tags.",
+            )
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "ServicePolicy",
+            roles=[role],
+            statements=[
+                # The v2 policy deliberately leaves out PassRole: pass exactly the nodes' role, to EC2 only.
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[self.instance_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                ),
+                # EC2 encrypts the nodes' EBS volumes with the lake key through grants EMR creates.
+                iam.PolicyStatement(
+                    actions=["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                    resources=[key.key_arn],
+                    conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncryptFrom",
+                        "kms:ReEncryptTo",
+                        "kms:GenerateDataKeyWithoutPlaintext",
+                        "kms:DescribeKey",
+                    ],
+                    resources=[key.key_arn],
+                ),
+            ],
+        )
+        self.policies.append(policy)
+        return role
+
+    def _lake_access(self, grants: LakeGrants) -> None:
+        catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        prefix = grants.dataset_prefix
+        raw_objects = grants.raw_bucket.arn_for_objects(f"{prefix}*")
+        curated_objects = grants.curated_bucket.arn_for_objects(f"{prefix}*")
+        log_objects = grants.logs_bucket.arn_for_objects(f"{grants.log_prefix}*")
+        partitions_read = ["glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+        policy = iam.ManagedPolicy(
+            self,
+            "LakeAccess",
+            roles=[self.instance_role],
+            statements=[
+                # Without ListBucket, S3 answers a HEAD on a missing key with 403 instead of 404,
+                # and EMRFS fails the job when it checks whether an output path exists.
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket"], resources=[grants.raw_bucket.bucket_arn, grants.curated_bucket.bucket_arn]
+                ),
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[raw_objects]),
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                    # EMRFS marks a directory it creates with a "<dir>_$folder$" object beside it.
+                    resources=[curated_objects, grants.curated_bucket.arn_for_objects(f"{prefix.rstrip('/')}_$folder$")],
+                ),
+                iam.PolicyStatement(actions=["s3:PutObject"], resources=[log_objects]),
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=list(grants.readable_objects)),
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                    resources=[grants.key.key_arn],
+                ),
+                # The Glue client of Hive and Spark opens (or creates, once per account) "default" at start.
+                iam.PolicyStatement(
+                    actions=["glue:GetDatabase", "glue:CreateDatabase"],
+                    resources=[f"{catalog}:catalog", f"{catalog}:database/default"],
+                ),
+                iam.PolicyStatement(
+                    actions=["glue:GetDatabase", "glue:GetTable", *partitions_read],
+                    resources=[
+                        f"{catalog}:catalog",
+                        f"{catalog}:database/{grants.raw_database}",
+                        f"{catalog}:table/{grants.raw_database}/{grants.table}",
+                    ],
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "glue:GetDatabase",
+                        "glue:GetTable",
+                        "glue:CreateTable",
+                        "glue:UpdateTable",
+                        *partitions_read,
+                        "glue:CreatePartition",
+                        "glue:BatchCreatePartition",
+                        "glue:UpdatePartition",
+                        "glue:BatchUpdatePartition",
+                    ],
+                    resources=[
+                        f"{catalog}:catalog",
+                        f"{catalog}:database/{grants.curated_database}",
+                        f"{catalog}:table/{grants.curated_database}/{grants.table}",
+                    ],
+                ),
+            ],
+        )
+        self.policies.append(policy)
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id=iam5_resource(self, raw_objects),
+                reason=f"EMR nodes read every raw object under {prefix} (one folder per date); the keys are not known in advance.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, curated_objects),
+                reason=f"The curation job writes and replaces Parquet files under curated {prefix}; Spark names them per run.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, log_objects),
+                reason=f"EMR writes node, application and step logs under {grants.log_prefix}<cluster-id>/; "
+                "the cluster id is assigned at launch.",
+            ),
+        )
+
+    def _session_manager(self) -> None:
+        policy = iam.ManagedPolicy(
+            self,
+            "SessionManager",
+            roles=[self.instance_role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=[
+                        "ssm:UpdateInstanceInformation",
+                        "ssmmessages:CreateControlChannel",
+                        "ssmmessages:CreateDataChannel",
+                        "ssmmessages:OpenControlChannel",
+                        "ssmmessages:OpenDataChannel",
+                    ],
+                    resources=["*"],
+                )
+            ],
+        )
+        self.policies.append(policy)
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="Session Manager's agent registers the node and opens its channels with ssmmessages "
+                "actions that support no resource-level permissions; these five actions replace SSH keys.",
+            )
+        )

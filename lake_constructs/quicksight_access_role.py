@@ -1,0 +1,148 @@
+"""The role QuickSight assumes to query the lake, instead of its account-wide service role."""
+from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from compliance.finding_ids import iam5_resource
+
+ATHENA_CATALOG = "AwsDataCatalog"
+# Athena offers no resource-level permissions for these two; both only list names.
+ATHENA_LIST_ACTIONS = ["athena:ListDataCatalogs", "athena:ListWorkGroups"]
+
+
+class QuickSightAccessRole(Construct):
+    """What a QuickSight data source may touch when it runs a query or reads a file.
+
+    Secures: only `quicksight.amazonaws.com`, acting for this account (`aws:SourceAccount`),
+    can assume the role. Queries run only in the project's workgroup (whose enforced
+    configuration already fixes the result location, the encryption and the scan cap);
+    Glue reads only the curated database; S3 reads only the curated zone and reads and
+    writes only the workgroup's result prefix; the lake key only decrypts and makes data
+    keys. One customer-managed policy: no AWS-managed `AWSQuicksightAthenaAccess` (Athena on
+    every workgroup) and no inline policy (three nag packs reject those). `results_location` is the workgroup's
+    enforced output location, `s3://<bucket>/<prefix>`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        workgroup_name: str,
+        results_location: str,
+        curated_bucket: s3.IBucket,
+        database_name: str,
+        key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, id)
+        results_bucket_name, results_prefix = results_location.removeprefix("s3://").split("/", 1)
+        results_bucket = s3.Bucket.from_bucket_name(self, "ResultsBucket", results_bucket_name)
+        results_objects = results_bucket.arn_for_objects(f"{results_prefix}*")
+        curated_objects = curated_bucket.arn_for_objects("*")
+        tables = _arn("glue", f"table/{database_name}/*")
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "quicksight.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
+            ),
+            description="Assumed by the QuickSight data sources of the lake to query the curated zone through Athena.",
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="QueryInTheProjectWorkgroup",
+                    actions=[
+                        "athena:GetWorkGroup",
+                        "athena:StartQueryExecution",
+                        "athena:StopQueryExecution",
+                        "athena:GetQueryExecution",
+                        "athena:BatchGetQueryExecution",
+                        "athena:ListQueryExecutions",
+                        "athena:GetQueryResults",
+                        "athena:GetQueryResultsStream",
+                    ],
+                    resources=[_arn("athena", f"workgroup/{workgroup_name}")],
+                ),
+                iam.PolicyStatement(
+                    sid="BrowseTheGlueCatalogThroughAthena",
+                    actions=[
+                        "athena:GetDataCatalog",
+                        "athena:ListDatabases",
+                        "athena:GetDatabase",
+                        "athena:ListTableMetadata",
+                        "athena:GetTableMetadata",
+                    ],
+                    resources=[_arn("athena", f"datacatalog/{ATHENA_CATALOG}")],
+                ),
+                iam.PolicyStatement(sid="ListCatalogsAndWorkgroups", actions=ATHENA_LIST_ACTIONS, resources=["*"]),
+                iam.PolicyStatement(
+                    sid="ReadTheCuratedTables",
+                    actions=[
+                        "glue:GetDatabase",
+                        "glue:GetDatabases",
+                        "glue:GetTable",
+                        "glue:GetTables",
+                        "glue:GetPartition",
+                        "glue:GetPartitions",
+                        "glue:BatchGetPartition",
+                    ],
+                    resources=[_arn("glue", "catalog"), _arn("glue", f"database/{database_name}"), tables],
+                ),
+                iam.PolicyStatement(
+                    sid="ListTheCuratedZone",
+                    actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                    resources=[curated_bucket.bucket_arn],
+                ),
+                iam.PolicyStatement(sid="ReadTheCuratedZone", actions=["s3:GetObject"], resources=[curated_objects]),
+                iam.PolicyStatement(
+                    sid="ListTheResultPrefix",
+                    actions=["s3:ListBucket"],
+                    resources=[results_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [results_prefix, f"{results_prefix}*"]}},
+                ),
+                iam.PolicyStatement(
+                    sid="LocateTheResultBucket",
+                    actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+                    resources=[results_bucket.bucket_arn],
+                ),
+                iam.PolicyStatement(
+                    sid="ReadAndWriteResults",
+                    actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                    resources=[results_objects],
+                ),
+                iam.PolicyStatement(
+                    sid="UseTheLakeKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                ),
+            ],
+        )
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id=iam5_resource(self, "*"),
+                reason=f"Only {' and '.join(ATHENA_LIST_ACTIONS)}: Athena supports no resource-level permission for "
+                "them; they list names only, and every query stays limited to the project's workgroup.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, tables),
+                reason=f"QuickSight reads the tables of {database_name}, the curated zone; the curated crawler names them.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, curated_objects),
+                reason="QuickSight reads the curated zone; its object keys are partitions and files written by the curation job.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, results_objects),
+                reason=f"Athena writes each result under {results_prefix} with a key named after the query id, "
+                "and QuickSight reads it back from there.",
+            ),
+        )
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"

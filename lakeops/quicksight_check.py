@@ -1,0 +1,152 @@
+"""Pre-deploy check of a stage with QuickSight: is the account subscribed, is the S3 manifest there?
+
+CloudFormation cannot create the QuickSight account subscription, and QuickSight reads the S3
+data source's manifest when it creates that data source. Run before `cdk deploy`:
+
+    python -m lakeops.quicksight_check --stage prod [--profile P] [--region R] [--account-id ID]
+
+Without --account-id the account comes from STS; without --stage only the subscription is
+checked. `--print-manifest` prints the manifest to upload (docs/quicksight.md).
+Exit codes follow lakeops.errors: 0 ready, 1 not ready or AWS error, 3 stage not deployed,
+5 access denied.
+"""
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lake_config.quicksight import S3_FILES_PREFIX, S3_MANIFEST_KEY
+from lakeops.aws import Aws, error_code, explain_client_error, is_access_denied
+from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, LakeOpsError, NotDeployedError
+
+# The API reference does not enumerate AccountSubscriptionStatus; these are the values
+# QuickSight returns (the Terraform AWS provider waits on the same ones).
+ACTIVE = {"ACCOUNT_CREATED", "OK"}
+PENDING = {"SIGNUP_ATTEMPT_IN_PROGRESS"}
+SETUP = "docs/quicksight.md, 'One-time account setup'"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    message: str
+    exit_code: int = 0
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'NOT READY'}: {self.message}"
+
+
+def _failed(message: str, err: ClientError | None = None) -> Verdict:
+    denied = err is not None and is_access_denied(err)
+    return Verdict(False, message, EXIT_ACCESS_DENIED if denied else EXIT_FAILED)
+
+
+def check_subscription(quicksight, account_id: str) -> Verdict:
+    """The verdict of DescribeAccountSubscription for `account_id`."""
+    try:
+        info = quicksight.describe_account_subscription(AwsAccountId=account_id)["AccountInfo"]
+    except ClientError as err:
+        if error_code(err) == "ResourceNotFoundException":
+            return _failed(f"QuickSight is not subscribed in account {account_id}: subscribe once ({SETUP}), then re-run this check.")
+        if is_access_denied(err):
+            return _failed(
+                f"access denied to quicksight:DescribeAccountSubscription in account {account_id}: "
+                "grant that read-only action to your identity, or run the check as an administrator.",
+                err,
+            )
+        return _failed(f"could not check the QuickSight subscription of account {account_id}: {err}", err)
+    status, edition = info.get("AccountSubscriptionStatus", "UNKNOWN"), info.get("Edition", "UNKNOWN")
+    if status in PENDING:
+        return _failed(
+            f"the QuickSight subscription of account {account_id} is still being created ({status}): wait a few minutes and re-run."
+        )
+    if status not in ACTIVE:
+        return _failed(f"the QuickSight subscription of account {account_id} is {status}: subscribe again ({SETUP}).")
+    note = "" if edition.startswith("ENTERPRISE") else "; row-level security and hourly refresh need Enterprise edition"
+    return Verdict(True, f"QuickSight account {info.get('AccountName', '?')!r} ({account_id}) is {status}, edition {edition}{note}.")
+
+
+def check_manifest(s3, bucket: str, key: str = S3_MANIFEST_KEY) -> Verdict:
+    """Whether the S3 data source's manifest exists at `s3://bucket/key`."""
+    where = f"s3://{bucket}/{key}"
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as err:
+        if error_code(err) in {"404", "NoSuchKey", "NotFound"}:
+            return _failed(f"no manifest at {where}: upload it before deploying (--print-manifest; docs/quicksight.md).")
+        if is_access_denied(err):
+            return _failed(
+                f"access denied reading {where}: you need s3:GetObject there "
+                "(and s3:ListBucket on the bucket to tell 'missing' from 'denied').",
+                err,
+            )
+        return _failed(f"could not read {where}: {err}", err)
+    return Verdict(True, f"S3 data source manifest found at {where}.")
+
+
+def manifest(bucket: str) -> dict:
+    """The manifest of the S3 data source: every CSV (with a header row) under the files prefix."""
+    return {
+        "fileLocations": [{"URIPrefixes": [f"s3://{bucket}/{S3_FILES_PREFIX}"]}],
+        "globalUploadSettings": {"format": "CSV", "delimiter": ",", "textqualifier": '"', "containsHeader": "true"},
+    }
+
+
+def exit_code(verdicts: list[Verdict]) -> int:
+    return max((verdict.exit_code for verdict in verdicts), default=0)
+
+
+def run_checks(client, account_id: str | None = None, curated_bucket: str | None = None) -> list[Verdict]:
+    """`client(service)` returns a boto3 client (lakeops' `Aws.client` or `Lake.client`)."""
+    account_id = account_id or client("sts").get_caller_identity()["Account"]
+    verdicts = [check_subscription(client("quicksight"), account_id)]
+    if curated_bucket:
+        verdicts.append(check_manifest(client("s3"), curated_bucket))
+    return verdicts
+
+
+def curated_bucket(ssm, project: str, stage: str) -> str:
+    """The stage's curated bucket, from the SSM parameter the storage stack publishes."""
+    name = f"/{project}/{stage}/storage/curated-bucket"
+    try:
+        return ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    except ClientError as err:
+        if error_code(err) == "ParameterNotFound":
+            raise NotDeployedError(f"stage '{stage}' is not deployed: missing {name}; deploy {project}-{stage}-storage first") from err
+        raise
+
+
+def main(argv: list[str] | None = None, aws: Aws | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lakeops.quicksight_check", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", help="also check the S3 manifest of this deployed stage")
+    parser.add_argument("--project", default="datalake")
+    parser.add_argument("--account-id", help="default: the account of your credentials (STS)")
+    parser.add_argument("--profile")
+    parser.add_argument("--region", help="default: your profile's or AWS_REGION")
+    parser.add_argument("--print-manifest", action="store_true", help="print the stage's S3 manifest and exit")
+    args = parser.parse_args(argv)
+    aws = aws or Aws(args.profile, args.region)
+    try:
+        bucket = curated_bucket(aws.client("ssm"), args.project, args.stage) if args.stage else None
+        if args.print_manifest:
+            if not bucket:
+                parser.error("--print-manifest needs --stage")
+            print(json.dumps(manifest(bucket), indent=2))
+            return 0
+        verdicts = run_checks(aws.client, args.account_id, bucket)
+    except (LakeOpsError, ClientError) as err:
+        failure = explain_client_error(err) if isinstance(err, ClientError) else err
+        print(f"error: {failure}", file=sys.stderr)
+        return failure.exit_code
+    except BotoCoreError as err:  # no credentials, no endpoint
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_FAILED
+    for verdict in verdicts:
+        print(verdict.line())
+    return exit_code(verdicts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""EMR on EC2: the secure Spark cluster that curates the lake, and the job it runs."""
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Stack, Validations
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from lake_config import LakeSettings
+from lake_constructs.discovery import Discovery
+from lake_constructs.emr_cluster import EmrCluster
+from lake_constructs.emr_roles import EmrRoles, LakeGrants
+from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
+from lake_constructs.emr_security_groups import EmrSecurityGroups
+from lake_constructs.emr_tls_certificate import EmrTlsCertificate
+from lake_constructs.secure_bucket import SecureBucket
+from stacks.catalog import DATASET_PREFIX, CatalogStack
+from stacks.network import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
+from stacks.storage import StorageStack, lake_bucket_name
+
+CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate_sales" / "curate_sales.py"
+CURATED_TABLE = "sales"
+LOG_PREFIX = "emr/"
+TLS_OBJECT_KEY = "tls/emr-certificates.zip"
+ARTIFACTS_ACCESS_LOGS_PREFIX = "s3-access/emr-artifacts/"
+
+
+class EmrStack(Stack):
+    """The cluster, its roles, security groups and security configuration, and the job script.
+
+    The job is shipped as a CDK file asset (no deploy-time Lambda) and published with the
+    cluster id and log location under `/<project>/<stage>/emr/`; steps are submitted at run
+    time by the operations CLI or `aws emr add-steps`, never by CloudFormation.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: LakeSettings,
+        storage: StorageStack,
+        catalog: CatalogStack,
+        network: NetworkStack | None,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.add_stack_dependency(catalog)
+        self._settings = settings
+        key = storage.key
+        vpc = network.vpc if network else existing_vpc(self, settings.network)
+        subnets = cluster_subnets()
+        logs_bucket = s3.Bucket.from_bucket_name(self, "LogsBucket", lake_bucket_name(settings, "logs"))
+        log_uri = f"s3://{logs_bucket.bucket_name}/{LOG_PREFIX}"
+
+        certificate = None
+        if settings.emr.tls_certificate_s3_uri:
+            tls_uri = settings.emr.tls_certificate_s3_uri
+            tls_object_arn = f"arn:{Aws.PARTITION}:s3:::{tls_uri.removeprefix('s3://')}"
+        else:
+            certificate = EmrTlsCertificate(
+                self,
+                "TlsCertificate",
+                bucket=self._artifacts_bucket(key, logs_bucket),
+                key=key,
+                object_key=TLS_OBJECT_KEY,
+                vpc=vpc,
+                vpc_subnets=subnets,
+                region=self.region,
+            )
+            tls_uri, tls_object_arn = certificate.s3_uri, certificate.object_arn
+
+        script = s3_assets.Asset(self, "CurationScript", path=str(CURATION_SCRIPT))
+        roles = EmrRoles(
+            self,
+            "Roles",
+            grants=LakeGrants(
+                key=key,
+                raw_bucket=s3.Bucket.from_bucket_name(self, "RawBucket", lake_bucket_name(settings, "raw")),
+                curated_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", lake_bucket_name(settings, "curated")),
+                logs_bucket=logs_bucket,
+                dataset_prefix=DATASET_PREFIX,
+                log_prefix=LOG_PREFIX,
+                raw_database=catalog.raw_database_name,
+                curated_database=catalog.curated_database_name,
+                table=CURATED_TABLE,
+                readable_objects=(tls_object_arn, script.bucket.arn_for_objects(script.s3_object_key)),
+            ),
+        )
+        self.cluster = EmrCluster(
+            self,
+            "Cluster",
+            name=settings.prefix,
+            settings=settings.emr,
+            key=key,
+            subnet_ids=vpc.select_subnets(subnet_group_name=CLUSTER_SUBNETS).subnet_ids,
+            security_groups=EmrSecurityGroups(self, "SecurityGroups", vpc=vpc, name_prefix=settings.prefix),
+            roles=roles,
+            security_configuration=EmrSecurityConfiguration(
+                self, "SecurityConfiguration", name=f"{settings.prefix}-emr", key=key, tls_certificate_s3_uri=tls_uri
+            ),
+            log_uri=log_uri,
+        )
+        if certificate:
+            # Nodes fetch the zip while they boot: it must exist before the cluster does.
+            self.cluster.node.add_dependency(certificate)
+
+        discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="emr")
+        discovery.publish("cluster-id", self.cluster.cluster.ref, "EMR cluster id")
+        discovery.publish("curation-script-uri", script.s3_object_url, "S3 URI of the curation Spark job")
+        discovery.publish("log-uri", log_uri, "S3 prefix of the EMR cluster's logs")
+
+    def _artifacts_bucket(self, key: kms.IKey, logs_bucket: s3.IBucket) -> s3.IBucket:
+        storage = self._settings.storage
+        bucket = SecureBucket(
+            self,
+            "ArtifactsBucket",
+            bucket_name=lake_bucket_name(self._settings, "emr-artifacts"),
+            # It holds only the generated TLS zip: nothing to keep, so it goes with the stack,
+            # and a recreated stack (a new cluster) can take the same name again.
+            retain=False,
+            replication_not_needed_because=(
+                "EMR artifacts bucket: it holds only the TLS zip the certificate resource generates and "
+                "regenerates with the stack; replicating it would copy a private key to another region."
+            ),
+            noncurrent_version_expiration_days=storage.noncurrent_version_expiration_days,
+            abort_incomplete_multipart_upload_days=storage.abort_incomplete_multipart_upload_days,
+            encryption_key=key,
+            access_logs_bucket=logs_bucket,
+            access_logs_prefix=ARTIFACTS_ACCESS_LOGS_PREFIX,
+        ).bucket
+        Validations.of(bucket).acknowledge(
+            Acknowledgment(
+                id="Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded",
+                reason="The logs bucket belongs to the storage stack, so CDK cannot add the delivery grant from here: "
+                "the storage stack's logs-bucket policy grants logging.s3.amazonaws.com s3:PutObject on "
+                f"{ARTIFACTS_ACCESS_LOGS_PREFIX}* for this bucket (see docs/emr.md).",
+            )
+        )
+        return bucket

@@ -1,0 +1,174 @@
+"""The processing network: a private VPC for the EMR cluster, or an existing VPC by its ids."""
+import ipaddress
+
+from aws_cdk import Acknowledgment, Aws, Fn, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from lake_config import LakeSettings
+from lake_config.emr import NetworkSettings
+from lake_constructs.emr_security_groups import EMR_MANAGED_TAG
+from stacks.storage import StorageStack
+
+# The subnet group the cluster (and the certificate function) runs in, in both kinds of VPC.
+CLUSTER_SUBNETS = "cluster"
+NAT_SUBNETS = "nat"
+ROUTE_TO_IGW_RULES = tuple(f"{pack}-VPCNoUnrestrictedRouteToIGW" for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"))
+RETENTION = {
+    1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS, 90: logs.RetentionDays.THREE_MONTHS, 120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS, 180: logs.RetentionDays.SIX_MONTHS, 365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS, 545: logs.RetentionDays.EIGHTEEN_MONTHS, 731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS, 1827: logs.RetentionDays.FIVE_YEARS, 2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS, 2922: logs.RetentionDays.EIGHT_YEARS, 3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+def existing_vpc(scope: Construct, network: NetworkSettings) -> ec2.IVpc:
+    """The configured VPC, imported from its ids: no lookup, so synth needs no credentials.
+
+    Its subnets must already carry the tag AmazonEMRServicePolicy_v2 requires
+    (for-use-with-amazon-emr-managed-policies=true): CloudFormation cannot tag imported subnets.
+    """
+    return ec2.Vpc.from_vpc_attributes(
+        scope,
+        "ExistingVpc",
+        vpc_id=network.vpc_id,
+        availability_zones=network.availability_zones,
+        private_subnet_ids=network.private_subnet_ids,
+        private_subnet_names=[CLUSTER_SUBNETS],
+    )
+
+
+def cluster_subnets() -> ec2.SubnetSelection:
+    return ec2.SubnetSelection(subnet_group_name=CLUSTER_SUBNETS)
+
+
+class NetworkStack(Stack):
+    """A VPC whose only workload subnets are private, in two AZs.
+
+    Secures: nodes get no public IP and no inbound route from the internet (private subnets;
+    the public subnets hold only NAT gateways and map no public IPs); S3 traffic stays on the
+    AWS network through a gateway endpoint (which also keeps it off the NAT's per-GB bill);
+    all traffic is recorded by VPC flow logs into a log group encrypted with the lake key;
+    the default security group is stripped of its rules. With `nat_gateways: 0` the private
+    subnets have no route out at all and reach AWS APIs through the listed interface endpoints.
+    """
+
+    def __init__(self, scope: Construct, id: str, *, settings: LakeSettings, storage: StorageStack, **kwargs) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.add_stack_dependency(storage)
+        network = settings.network
+        prefix_length = ipaddress.IPv4Network(network.vpc_cidr).prefixlen
+        with_nat = network.nat_gateways > 0
+        subnets = [
+            ec2.SubnetConfiguration(
+                name=CLUSTER_SUBNETS,
+                subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS if with_nat else ec2.SubnetType.PRIVATE_ISOLATED,
+                cidr_mask=prefix_length + 2,
+            )
+        ]
+        if with_nat:
+            subnets.append(
+                ec2.SubnetConfiguration(
+                    name=NAT_SUBNETS, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=prefix_length + 4, map_public_ip_on_launch=False
+                )
+            )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            ip_addresses=ec2.IpAddresses.cidr(network.vpc_cidr),
+            max_azs=2,
+            nat_gateways=network.nat_gateways,
+            subnet_configuration=subnets,
+            gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
+        )
+        for subnet in self.vpc.select_subnets(subnet_group_name=CLUSTER_SUBNETS).subnets:
+            Tags.of(subnet).add(*EMR_MANAGED_TAG)
+        for subnet in self.vpc.public_subnets:
+            Validations.of(subnet).acknowledge(
+                *(
+                    Acknowledgment(
+                        id=rule,
+                        reason="NAT subnet: its default route to the internet gateway is what lets the NAT gateway "
+                        "serve the private subnets; nothing else runs here and no public IPs are mapped.",
+                    )
+                    for rule in ROUTE_TO_IGW_RULES
+                )
+            )
+        if network.interface_endpoints:
+            self._interface_endpoints(network)
+        self._flow_logs(settings, storage)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The region's first two AZs, resolved by CloudFormation (Fn::GetAZs) at deploy time.
+
+        Overridden so that no stage, not even one pinned to an account and region, needs an
+        AZ lookup (and so credentials) at synth.
+        """
+        return [Fn.select(index, Fn.get_azs()) for index in range(2)]
+
+    def _interface_endpoints(self, network: NetworkSettings) -> None:
+        # One group for all endpoints, opened to the VPC's literal range: HTTPS from inside only.
+        endpoints = ec2.SecurityGroup(
+            self, "InterfaceEndpoints", vpc=self.vpc, description="Interface endpoints: HTTPS from the VPC", allow_all_outbound=False
+        )
+        endpoints.add_ingress_rule(ec2.Peer.ipv4(network.vpc_cidr), ec2.Port.tcp(443), "HTTPS from the VPC")
+        for service in network.interface_endpoints:
+            self.vpc.add_interface_endpoint(
+                service,
+                service=ec2.InterfaceVpcEndpointAwsService(service),
+                subnets=cluster_subnets(),
+                security_groups=[endpoints],
+                open=False,
+            )
+
+    def _flow_logs(self, settings: LakeSettings, storage: StorageStack) -> None:
+        log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            encryption_key=storage.key,
+            retention=RETENTION[settings.network.flow_logs_retention_days],
+            removal_policy=RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY,
+        )
+        role = iam.Role(
+            self,
+            "FlowLogsRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"},
+                },
+            ),
+            description="Delivers this VPC's flow logs to its log group.",
+        )
+        # A customer-managed policy: FlowLogDestination would write an inline one.
+        policy = iam.ManagedPolicy(
+            self,
+            "FlowLogsPolicy",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                    # The log group's ARN attribute ends in ":*", which covers its streams.
+                    resources=[log_group.log_group_arn],
+                )
+            ],
+        )
+        flow_log = ec2.CfnFlowLog(
+            self,
+            "FlowLog",
+            resource_id=self.vpc.vpc_id,
+            resource_type="VPC",
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_group_name=log_group.log_group_name,
+            deliver_logs_permission_arn=role.role_arn,
+        )
+        flow_log.node.add_dependency(policy)

@@ -1,0 +1,171 @@
+"""QuickSight over the lake: a run-as role, the Athena and S3 data sources, the sales dataset."""
+from aws_cdk import Aws, CfnOutput, CfnResource, Stack
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from lake_config import LakeSettings
+from lake_config.quicksight import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
+from lake_constructs.quicksight_access_role import QuickSightAccessRole
+from lake_constructs.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
+from lake_constructs.quicksight_dataset import AthenaTableDataSet
+from stacks.analytics import AnalyticsStack
+from stacks.catalog import CatalogStack
+from stacks.storage import StorageStack, lake_bucket_name
+
+# The curated `sales` table (docs/CONTRACTS.md) as QuickSight types.
+SALES_TABLE = "sales"
+SALES_COLUMNS = {
+    "order_id": "STRING",
+    "order_ts": "DATETIME",
+    "customer_id": "STRING",
+    "product_id": "STRING",
+    "category": "STRING",
+    "quantity": "INTEGER",
+    "unit_price": "DECIMAL",
+    "amount": "DECIMAL",
+    "currency": "STRING",
+    "country": "STRING",
+    "channel": "STRING",
+    "dt": "STRING",
+}
+ROW_RULES_TABLE = "sales_row_permissions"
+
+
+class QuickSightStack(Stack):
+    """Exists only in stages with `quicksight.enabled`; the account subscription is a prerequisite.
+
+    The Athena data source is the way to the lake's tables; the S3 data source serves flat
+    files dropped under `quicksight/files/` in the curated bucket. Both run as one role that
+    can read the curated zone and nothing else of the lake.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        settings: LakeSettings,
+        storage: StorageStack,
+        catalog: CatalogStack,
+        analytics: AnalyticsStack,
+        **kwargs,
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        # Analytics comes after catalog, which creates the curated database the datasets read.
+        self.add_stack_dependency(analytics)
+        config = settings.quicksight
+        owner = config.owner_arn(settings.account or Aws.ACCOUNT_ID)
+        database = catalog.curated_database_name
+        curated_bucket = s3.Bucket.from_bucket_name(self, "CuratedBucket", lake_bucket_name(settings, "curated"))
+
+        self.access_role = QuickSightAccessRole(
+            self,
+            "AccessRole",
+            workgroup_name=analytics.workgroup.name,
+            results_location=analytics.workgroup.output_location,
+            curated_bucket=curated_bucket,
+            database_name=database,
+            key=storage.key,
+        )
+        role_arn = self.access_role.role.role_arn
+        self.athena = AthenaDataSource(
+            self,
+            "AthenaDataSource",
+            data_source_id=f"{settings.prefix}-athena",
+            name=f"{settings.prefix} lake (Athena)",
+            owner=owner,
+            workgroup=analytics.workgroup.name,
+            role_arn=role_arn,
+        )
+        if config.s3_source:
+            self.s3_files = S3ManifestDataSource(
+                self,
+                "S3FilesDataSource",
+                data_source_id=f"{settings.prefix}-s3-files",
+                name=f"{settings.prefix} files (S3)",
+                owner=owner,
+                bucket_name=curated_bucket.bucket_name,
+                manifest_key=S3_MANIFEST_KEY,
+                role_arn=role_arn,
+            )
+            self._location("S3Manifest", curated_bucket, S3_MANIFEST_KEY, "Upload the S3 data source's manifest here")
+            self._location("S3Files", curated_bucket, S3_FILES_PREFIX, "Files the S3 data source reads")
+
+        rules_arn = None
+        if config.row_level_security.enabled:
+            rules = self._row_rules(settings, database, curated_bucket, owner)
+            rules_arn = rules.arn
+            self._location("RowRules", curated_bucket, ROW_RULES_PREFIX, "CSV rules of row-level security")
+
+        self.sales = AthenaTableDataSet(
+            self,
+            "SalesDataSet",
+            data_set_id=f"{settings.prefix}-sales",
+            name=f"{settings.prefix} sales",
+            data_source_arn=self.athena.arn,
+            database=database,
+            table=SALES_TABLE,
+            columns=SALES_COLUMNS,
+            import_mode=config.import_mode,
+            owner=owner,
+            row_level_permissions_arn=rules_arn,
+            refresh=config.refresh,
+        )
+        CfnOutput(self, "SalesDataSetId", value=self.sales.data_set.data_set_id, description="QuickSight dataset of curated sales")
+
+        # cfn-lint checks every region and QuickSight is offered in most, not all: this stack
+        # belongs only in a QuickSight region (docs/quicksight.md, "Regions").
+        for resource in self.node.find_all():
+            if isinstance(resource, CfnResource) and resource.cfn_resource_type.startswith("AWS::QuickSight::"):
+                resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3006"]}})
+
+    def _location(self, id: str, bucket: s3.IBucket, key: str, description: str) -> None:
+        CfnOutput(self, id, value=f"s3://{bucket.bucket_name}/{key}", description=description)
+
+    def _row_rules(self, settings: LakeSettings, database: str, curated_bucket: s3.IBucket, owner: str) -> AthenaTableDataSet:
+        """The rules table (a CSV prefix in the curated zone) and the rules dataset over it."""
+        rls = settings.quicksight.row_level_security
+        principal = rls.principal_column.lower()
+        columns = [principal, *rls.columns]
+        table = glue.CfnTable(
+            self,
+            "RowRulesTable",
+            catalog_id=Aws.ACCOUNT_ID,
+            database_name=database,
+            table_input=glue.CfnTable.TableInputProperty(
+                name=ROW_RULES_TABLE,
+                description=f"Row-level security of the QuickSight sales dataset: which {rls.principal_column} sees which rows.",
+                table_type="EXTERNAL_TABLE",
+                parameters={"classification": "csv", "skip.header.line.count": "1"},
+                storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
+                    location=f"s3://{curated_bucket.bucket_name}/{ROW_RULES_PREFIX}",
+                    input_format="org.apache.hadoop.mapred.TextInputFormat",
+                    output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    # Empty fields read as NULL, which a QuickSight rule takes as "every value".
+                    serde_info=glue.CfnTable.SerdeInfoProperty(
+                        serialization_library="org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                        parameters={"field.delim": ",", "serialization.null.format": ""},
+                    ),
+                    columns=[glue.CfnTable.ColumnProperty(name=column, type="string") for column in columns],
+                ),
+            ),
+        )
+        rules = AthenaTableDataSet(
+            self,
+            "RowRulesDataSet",
+            data_set_id=f"{settings.prefix}-sales-row-rules",
+            name=f"{settings.prefix} sales row rules",
+            data_source_arn=self.athena.arn,
+            database=database,
+            table=ROW_RULES_TABLE,
+            columns={column: "STRING" for column in columns},
+            # Rules take effect as soon as the CSV changes, with no import to wait for.
+            import_mode="DIRECT_QUERY",
+            owner=owner,
+            # Athena lower-cases names; QuickSight looks for exactly UserName or GroupName.
+            renames={principal: rls.principal_column},
+            use_as="RLS_RULES",
+        )
+        rules.node.add_dependency(table)
+        return rules

@@ -1,0 +1,152 @@
+"""Network and EMR settings: documented defaults, cdk.json values, and one clear line per mistake."""
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from lake_config import ConfigError, load_settings
+from lake_config.emr import EmrSettings, NetworkSettings, capacity_units, is_graviton
+
+CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
+EXISTING_VPC = {
+    "vpc_id": "vpc-0a1b2c3d4e5f60718",
+    "availability_zones": ["eu-west-1a", "eu-west-1b"],
+    "private_subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+}
+
+
+def context_with(section: str, values: dict, replace: bool = False) -> dict:
+    context = copy.deepcopy(CONTEXT) | {"stage": "dev"}
+    stage = context["stages"]["dev"]
+    stage[section] = values if replace else {**stage.get(section, {}), **values}
+    return context
+
+
+def error_for(section: str, values: dict, replace: bool = False) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(context_with(section, values, replace))
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_defaults_are_the_documented_ones():
+    emr, network = EmrSettings(), NetworkSettings()
+    assert emr.enabled is True and emr.release_label == "emr-7.13.0"
+    assert emr.idle_timeout_seconds == 3600 and emr.termination_protection is True
+    assert emr.spot_timeout_action == "SWITCH_TO_ON_DEMAND" and emr.on_demand_capacity_units == emr.core_capacity_units == 2
+    assert emr.tls_certificate_s3_uri is None and len(emr.task_instance_types) >= 5
+    assert network.nat_gateways == 1 and network.vpc_id is None and network.flow_logs_retention_days == 90
+
+
+def test_cdk_json_stages_load():
+    dev = load_settings(CONTEXT | {"stage": "dev"})
+    prod = load_settings(CONTEXT | {"stage": "prod"})
+    assert (dev.emr.termination_protection, prod.emr.termination_protection) == (False, True)
+    assert dev.emr.enabled and prod.emr.enabled
+    assert (dev.network.nat_gateways, prod.network.nat_gateways) == (1, 2)
+
+
+def test_an_existing_vpc_loads():
+    network = load_settings(context_with("network", EXISTING_VPC, replace=True)).network
+    assert network.vpc_id == EXISTING_VPC["vpc_id"] and network.private_subnet_ids == EXISTING_VPC["private_subnet_ids"]
+
+
+def test_idle_timeout_can_be_switched_off():
+    assert load_settings(context_with("emr", {"idle_timeout_seconds": None})).emr.idle_timeout_seconds is None
+
+
+@pytest.mark.parametrize(
+    "section, values, setting, expected",
+    [
+        ("emr", {"task_instance_types": []}, "emr.task_instance_types", "List should have at least 1 item"),
+        ("emr", {"primary_instance_types": []}, "emr.primary_instance_types", "List should have at least 1 item"),
+        ("emr", {"idle_timeout_seconds": 59}, "emr.idle_timeout_seconds", "greater than or equal to 60"),
+        ("emr", {"idle_timeout_seconds": 604801}, "emr.idle_timeout_seconds", "less than or equal to 604800"),
+        ("emr", {"idle_timeout_seconds": "3600"}, "emr.idle_timeout_seconds", "valid integer"),
+        ("emr", {"release_label": "emr-7.13"}, "emr.release_label", "EMR release label of 7.x or later, e.g. 'emr-7.13.0'"),
+        ("emr", {"release_label": "7.13.0"}, "emr.release_label", "EMR release label of 7.x or later"),
+        ("emr", {"release_label": "emr-6.15.0"}, "emr.release_label", "EMR release label of 7.x or later"),
+        ("emr", {"task_instance_types": ["m6g.large"]}, "emr.task_instance_types.0", "size xlarge or larger"),
+        ("emr", {"spot_timeout_action": "WAIT"}, "emr.spot_timeout_action", "'SWITCH_TO_ON_DEMAND' or 'TERMINATE_CLUSTER'"),
+        ("emr", {"spot_timeout_minutes": 2}, "emr.spot_timeout_minutes", "greater than or equal to 5"),
+        ("emr", {"tls_certificate_s3_uri": "s3://bucket/certs.tar"}, "emr.tls_certificate_s3_uri", "should match pattern"),
+        ("emr", {"instance_type": "m6g.xlarge"}, "emr.instance_type", "unknown setting; allowed settings here are enabled, release_label"),
+        ("network", {"nat_gateways": -1}, "network.nat_gateways", "greater than or equal to 0"),
+        ("network", {"nat_gateways": 3}, "network.nat_gateways", "less than or equal to 2"),
+        ("network", {"vpc_cidr": "10.0.0.0/8"}, "network.vpc_cidr", "/16 to /24"),
+        ("network", {"vpc_cidr": "10.40.0.300/16"}, "network.vpc_cidr", "IPv4 network in CIDR notation"),
+        ("network", {"flow_logs_retention_days": 10}, "network.flow_logs_retention_days", "CloudWatch Logs retention period"),
+        ("network", {"vpc_id": "vpc-xyz"}, "network.vpc_id", "should match pattern"),
+    ],
+)
+def test_bad_values_name_the_setting(section, values, setting, expected):
+    message = error_for(section, values)
+    assert message.startswith(f"invalid setting stages.dev.{setting}: "), message
+    assert expected in message, message
+
+
+@pytest.mark.parametrize(
+    "section, values, replace, expected",
+    [
+        (
+            "emr",
+            {"max_on_demand_capacity_units": 11, "max_capacity_units": 10},
+            False,
+            "emr.max_on_demand_capacity_units (11) must be between emr.core_capacity_units (2) and emr.max_capacity_units (10)",
+        ),
+        (
+            "emr",
+            {"max_on_demand_capacity_units": 1},
+            False,
+            "emr.max_on_demand_capacity_units (1) must be between emr.core_capacity_units (2)",
+        ),
+        (
+            "emr",
+            {"max_capacity_units": 2},
+            False,
+            "emr.max_capacity_units (2) must be at least emr.core_capacity_units + emr.task_spot_capacity_units (3)",
+        ),
+        (
+            "emr",
+            {"task_instance_types": ["m6g.xlarge", "m7i.xlarge"]},
+            False,
+            "emr.task_instance_types mixes CPU architectures: m7i.xlarge is not Graviton (arm64) like m6g.xlarge",
+        ),
+        (
+            "network",
+            {"nat_gateways": 0},
+            False,
+            "network.nat_gateways is 0, so the private subnets reach no AWS API: list network.interface_endpoints",
+        ),
+        ("network", {**EXISTING_VPC, "nat_gateways": 1}, True, "network.nat_gateways configures the VPC this project creates"),
+        ("network", {"vpc_id": EXISTING_VPC["vpc_id"]}, True, "network.vpc_id needs network.private_subnet_ids in at least two AZs"),
+        ("network", {**EXISTING_VPC, "availability_zones": ["eu-west-1a"]}, True, "availability_zones naming the AZ of each subnet"),
+        ("network", {"private_subnet_ids": EXISTING_VPC["private_subnet_ids"]}, True, "need network.vpc_id"),
+    ],
+)
+def test_inconsistent_settings_are_explained(section, values, replace, expected):
+    message = error_for(section, values, replace)
+    assert message.startswith(f"invalid setting stages.dev.{section}: {section}."), message
+    assert expected in message, message
+
+
+def test_isolated_network_with_endpoints_loads():
+    network = load_settings(context_with("network", {"nat_gateways": 0, "interface_endpoints": ["glue", "kms"]})).network
+    assert network.nat_gateways == 0 and network.interface_endpoints == ["glue", "kms"]
+
+
+@pytest.mark.parametrize("instance_type, units", [("m6g.xlarge", 1), ("r7g.2xlarge", 2), ("c7g.16xlarge", 16)])
+def test_capacity_units_are_vcpus_over_four(instance_type, units):
+    assert capacity_units(instance_type) == units
+
+
+@pytest.mark.parametrize("instance_type", ["m6g.xlarge", "c7gn.2xlarge", "r6gd.xlarge", "g5g.xlarge", "im4gn.xlarge"])
+def test_graviton_families(instance_type):
+    assert is_graviton(instance_type)
+
+
+@pytest.mark.parametrize("instance_type", ["m5.xlarge", "m7i.xlarge", "g5.xlarge", "m5zn.xlarge", "r6id.xlarge"])
+def test_x86_families(instance_type):
+    assert not is_graviton(instance_type)

@@ -1,0 +1,158 @@
+"""QuickSight settings: a bad switch, principal, region, mode or schedule stops synth with one line."""
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lake_config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+GROUP = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owners"
+ENABLED = {"enabled": True, "identity_region": "us-east-1", "owner_principal": GROUP}
+
+
+def context(**quicksight) -> dict:
+    result = copy.deepcopy(CONTEXT)
+    result["stage"] = "dev"
+    result["stages"]["dev"]["quicksight"] = quicksight
+    return result
+
+
+def error_for(**quicksight) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(context(**quicksight))
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def test_quicksight_is_on_in_prod_and_off_in_dev():
+    assert load_settings({**CONTEXT, "stage": "dev"}).quicksight.enabled is False
+    prod = load_settings({**CONTEXT, "stage": "prod"}).quicksight
+    assert prod.enabled is True and prod.owner_principal.endswith(":group/default/datalake-prod-owners")
+
+
+def test_disabled_needs_nothing_else():
+    assert load_settings(context(enabled=False)).quicksight.owner_principal is None
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        GROUP,
+        "arn:aws:quicksight:us-east-1:123456789012:user/default/jane@example.com",
+        "arn:aws:quicksight:us-east-1:123456789012:user/default/QuickSightAdmins/jane",
+        "arn:aws-cn:quicksight:us-east-1:{account}:group/default/analysts",
+    ],
+)
+def test_user_and_group_principals_are_accepted(principal):
+    assert load_settings(context(**ENABLED | {"owner_principal": principal})).quicksight.owner_principal == principal
+
+
+def test_account_placeholder_is_replaced_by_the_deploying_account():
+    settings = load_settings(context(**ENABLED)).quicksight
+    assert settings.owner_arn("123456789012") == "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-owners"
+
+
+def test_enabled_without_principal():
+    message = error_for(enabled=True, identity_region="us-east-1")
+    assert message.startswith("invalid setting stages.dev.quicksight.owner_principal: is required when quicksight.enabled is true")
+    assert GROUP in message
+
+
+def test_enabled_without_identity_region():
+    message = error_for(enabled=True, owner_principal=GROUP)
+    assert message.startswith("invalid setting stages.dev.quicksight.identity_region: is required when quicksight.enabled is true")
+
+
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "arn:aws:iam::123456789012:user/jane",  # an IAM user, not a QuickSight one
+        "arn:aws:quicksight:us-east-1:123456789012:group/analysts",  # no namespace
+        "arn:aws:quicksight:us-east-1:123456789012:group/marketing/analysts",  # not the default namespace
+        "arn:aws:quicksight:us-east-1:12345:user/default/jane",  # short account id
+        "arn:aws:quicksight:us-east-1:{acount}:user/default/jane",  # misspelt placeholder
+        "arn:aws:quicksight:us-east-1:123456789012:dashboard/default/jane",
+        "lake-owners",
+    ],
+)
+def test_malformed_principal(principal):
+    message = error_for(**ENABLED | {"owner_principal": principal})
+    assert message.startswith("invalid setting stages.dev.quicksight.owner_principal: must be a QuickSight user or group ARN")
+    assert f"(got {principal!r})" in message
+
+
+def test_principal_must_live_in_the_identity_region():
+    message = error_for(**ENABLED | {"identity_region": "eu-west-1"})
+    assert message == (
+        "invalid setting stages.dev.quicksight.owner_principal: names region us-east-1, but quicksight.identity_region "
+        f"is eu-west-1: users and groups live in the identity region (got {GROUP!r})"
+    )
+
+
+@pytest.mark.parametrize("region", ["us-east", "US-EAST-1", "moon-1", ""])
+def test_bad_identity_region(region):
+    message = error_for(**ENABLED | {"identity_region": region})
+    assert message.startswith("invalid setting stages.dev.quicksight.identity_region: must be an AWS region name")
+
+
+@pytest.mark.parametrize("mode", ["spice", "DIRECT", "CACHED"])
+def test_bad_import_mode(mode):
+    message = error_for(**ENABLED | {"import_mode": mode})
+    assert message == f"invalid setting stages.dev.quicksight.import_mode: Input should be 'SPICE' or 'DIRECT_QUERY' (got {mode!r})"
+
+
+@pytest.mark.parametrize(
+    "refresh, setting, expected",
+    [
+        ({"interval": "MINUTE15"}, "refresh.interval", "Input should be 'HOURLY', 'DAILY', 'WEEKLY' or 'MONTHLY'"),
+        ({"time_of_day": "25:00"}, "refresh.time_of_day", "must be a 24-hour time HH:MM"),
+        ({"time_of_day": "5am"}, "refresh.time_of_day", "must be a 24-hour time HH:MM"),
+        ({"timezone": "CEST+2"}, "refresh.timezone", "must be an IANA time zone name"),
+        ({"interval": "WEEKLY"}, "refresh", "day_of_week is required with interval WEEKLY"),
+        ({"interval": "DAILY", "day_of_week": "MONDAY"}, "refresh", "day_of_week is required with interval WEEKLY and allowed only with it"),
+        ({"interval": "WEEKLY", "day_of_week": "MON"}, "refresh.day_of_week", "Input should be 'MONDAY'"),
+        ({"interval": "MONTHLY"}, "refresh", "day_of_month is required with interval MONTHLY"),
+        ({"interval": "MONTHLY", "day_of_month": 31}, "refresh.day_of_month", "less than or equal to 28"),
+        ({"cron": "cron(0 5 * * ? *)"}, "refresh.cron", "unknown setting; allowed settings here are interval, time_of_day"),
+    ],
+)
+def test_bad_schedule(refresh, setting, expected):
+    message = error_for(**ENABLED | {"refresh": refresh})
+    assert message.startswith(f"invalid setting stages.dev.quicksight.{setting}: ")
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    "refresh",
+    [{"interval": "HOURLY"}, {"interval": "WEEKLY", "day_of_week": "SUNDAY", "timezone": "Europe/Berlin"}, {"interval": "MONTHLY", "day_of_month": 1, "time_of_day": "23:30"}],
+)
+def test_good_schedules(refresh):
+    assert load_settings(context(**ENABLED | {"refresh": refresh})).quicksight.refresh.interval == refresh["interval"]
+
+
+@pytest.mark.parametrize("columns", [[], ["amount"], ["country", "country"], "country"])
+def test_bad_row_level_security_columns(columns):
+    message = error_for(**ENABLED | {"row_level_security": {"enabled": True, "columns": columns}})
+    assert message.startswith("invalid setting stages.dev.quicksight.row_level_security.columns: ")
+
+
+def test_unknown_quicksight_key_lists_the_allowed_ones():
+    message = error_for(**ENABLED | {"owner": GROUP})
+    assert message.startswith("invalid setting stages.dev.quicksight.owner: unknown setting; allowed settings here are enabled, identity_region, owner_principal")
+
+
+def test_synth_stops_with_one_line():
+    """Through app.py, as `cdk synth` runs it."""
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context(enabled=True, identity_region="us-east-1")), "CDK_OUTDIR": "/tmp/never"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("configuration error: invalid setting stages.dev.quicksight.owner_principal: is required when quicksight.enabled is true")
