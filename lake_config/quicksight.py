@@ -1,6 +1,6 @@
 """Settings of the QuickSight layer: the switch, the owner, and how the sales dataset is served.
 
-Reference: docs/quicksight.md, "Configuration reference".
+Reference: the README (QuickSight), "Configuration reference".
 """
 import re
 from typing import Annotated, Literal
@@ -18,7 +18,7 @@ OWNER_PRINCIPAL = re.compile(
     r"(user|group)/default/[\w+=,.@-]+(/[\w+=,.@-]+)?"
 )
 OWNER_EXAMPLE = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owners"
-# Fixed keys in the curated bucket (docs/quicksight.md): the stack, the docs and the pre-deploy
+# Fixed keys in the curated bucket (the README (QuickSight)): the stack, the docs and the pre-deploy
 # check (lakeops.quicksight_check) all read them from here.
 S3_MANIFEST_KEY = "quicksight/manifests/files.json"
 S3_FILES_PREFIX = "quicksight/files/"

@@ -53,7 +53,7 @@ class S3ManifestDataSource(_DataSource):
     Secures: QuickSight reads the manifest and the files it lists as `role_arn` (TLS-only,
     KMS-encrypted lake bucket), not with its account-wide S3 access; only `owner` controls
     the data source. The manifest is not created here: CloudFormation cannot write an S3
-    object without a custom-resource Lambda; docs/quicksight.md shows how to upload it.
+    object without a custom-resource Lambda; the README (QuickSight) shows how to upload it.
     """
 
     def __init__(

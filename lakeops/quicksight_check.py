@@ -6,7 +6,7 @@ data source's manifest when it creates that data source. Run before `cdk deploy`
     python -m lakeops.quicksight_check --stage prod [--profile P] [--region R] [--account-id ID]
 
 Without --account-id the account comes from STS; without --stage only the subscription is
-checked. `--print-manifest` prints the manifest to upload (docs/quicksight.md).
+checked. `--print-manifest` prints the manifest to upload (the README (QuickSight)).
 Exit codes follow lakeops.errors: 0 ready, 1 not ready or AWS error, 3 stage not deployed,
 5 access denied.
 """
@@ -25,7 +25,7 @@ from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, LakeOpsError, NotDep
 # QuickSight returns (the Terraform AWS provider waits on the same ones).
 ACTIVE = {"ACCOUNT_CREATED", "OK"}
 PENDING = {"SIGNUP_ATTEMPT_IN_PROGRESS"}
-SETUP = "docs/quicksight.md, 'One-time account setup'"
+SETUP = "the README (QuickSight), 'One-time account setup'"
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def check_manifest(s3, bucket: str, key: str = S3_MANIFEST_KEY) -> Verdict:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as err:
         if error_code(err) in {"404", "NoSuchKey", "NotFound"}:
-            return _failed(f"no manifest at {where}: upload it before deploying (--print-manifest; docs/quicksight.md).")
+            return _failed(f"no manifest at {where}: upload it before deploying (--print-manifest; the README (QuickSight)).")
         if is_access_denied(err):
             return _failed(
                 f"access denied reading {where}: you need s3:GetObject there "

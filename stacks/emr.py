@@ -135,7 +135,7 @@ class EmrStack(Stack):
                 id="Annotation::@aws-cdk/aws-s3:accessLogsPolicyNotAdded",
                 reason="The logs bucket belongs to the storage stack, so CDK cannot add the delivery grant from here: "
                 "the storage stack's logs-bucket policy grants logging.s3.amazonaws.com s3:PutObject on "
-                f"{ARTIFACTS_ACCESS_LOGS_PREFIX}* for this bucket (see docs/emr.md).",
+                f"{ARTIFACTS_ACCESS_LOGS_PREFIX}* for this bucket (see the README (EMR on EC2)).",
             )
         )
         return bucket

@@ -115,7 +115,7 @@ class QuickSightStack(Stack):
         CfnOutput(self, "SalesDataSetId", value=self.sales.data_set.data_set_id, description="QuickSight dataset of curated sales")
 
         # cfn-lint checks every region and QuickSight is offered in most, not all: this stack
-        # belongs only in a QuickSight region (docs/quicksight.md, "Regions").
+        # belongs only in a QuickSight region (the README (QuickSight), "Regions").
         for resource in self.node.find_all():
             if isinstance(resource, CfnResource) and resource.cfn_resource_type.startswith("AWS::QuickSight::"):
                 resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3006"]}})

@@ -61,7 +61,7 @@ def test_not_subscribed(clients, answers):
     assert (verdict.ok, verdict.exit_code) == (False, EXIT_FAILED)
     assert verdict.line() == (
         f"NOT READY: QuickSight is not subscribed in account {ACCOUNT}: subscribe once "
-        "(docs/quicksight.md, 'One-time account setup'), then re-run this check."
+        "(the README (QuickSight), 'One-time account setup'), then re-run this check."
     )
 
 
