@@ -102,6 +102,20 @@ class StorageStack(Stack):
             )
         )
 
+        # The EMR stack's artifacts bucket logs here too; CDK can only add this grant for
+        # buckets in this stack, so it is written out for that one.
+        self.logs_bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.logs_bucket.arn_for_objects("s3-access/emr-artifacts/*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:s3:::{lake_bucket_name(settings, 'emr-artifacts')}"},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
+            )
+        )
+
         def lake_bucket(id: str, zone: str, replication_reason: str, rules: list[s3.LifecycleRule]) -> s3.Bucket:
             return SecureBucket(
                 self,

@@ -133,3 +133,14 @@ def test_cloudwatch_logs_may_use_the_key_only_for_this_accounts_log_groups(stage
             }
         },
     )
+
+
+def test_logs_bucket_accepts_access_logs_of_the_emr_artifacts_bucket_only_from_it(stage):
+    (policy,) = [p for logical_id, p in stage.template("storage").find_resources("AWS::S3::BucketPolicy").items() if logical_id.startswith("LogsBucketPolicy")]
+    (grant,) = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow" and "emr-artifacts" in str(s.get("Condition", {}).get("ArnLike", ""))
+    ]
+    assert grant["Principal"] == {"Service": "logging.s3.amazonaws.com"} and grant["Action"] == "s3:PutObject"
+    assert str(grant["Resource"]).endswith("/s3-access/emr-artifacts/*']]}")
+    assert grant["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
