@@ -4,6 +4,7 @@ Commands print their result on stdout and their progress on stderr; every failur
 message on stderr and an exit code from lakeops.errors.
 """
 
+import json
 from pathlib import Path
 
 import click
@@ -169,12 +170,24 @@ def smoke_test(lake: Lake, sample_dir: Path, timeout: float):
 
 
 @cli.command("check-quicksight")
+@click.option("--account-id", help="Account to check (default: the account of your credentials, from STS).")
+@click.option("--subscription-only", is_flag=True,
+              help="Check only the account subscription; needs no deployed stage.")
+@click.option("--print-manifest", is_flag=True,
+              help="Print the S3 data source's manifest to upload, and exit (reads only SSM).")
 @click.pass_obj
-def check_quicksight(lake: Lake):
-    """Before deploying QuickSight: the account subscription (DescribeAccountSubscription) and the S3 manifest."""
-    verdicts = quicksight_check.run_checks(lake.client, curated_bucket=lake.param("storage/curated-bucket"))
+def check_quicksight(lake: Lake, account_id, subscription_only, print_manifest):
+    """Before deploying QuickSight: the account subscription (DescribeAccountSubscription) and the S3 manifest.
+
+    Exit codes: 0 ready, 1 not ready, 3 storage stack not deployed, 5 access denied.
+    """
+    if print_manifest:
+        click.echo(json.dumps(quicksight_check.manifest(lake.param("storage/curated-bucket")), indent=2))
+        return
+    curated_bucket = None if subscription_only else lake.param("storage/curated-bucket")
+    verdicts = quicksight_check.run_checks(lake.client, account_id, curated_bucket)
     for verdict in verdicts:
         click.echo(verdict.line())
     code = quicksight_check.exit_code(verdicts)
     if code:
-        raise error_with_exit_code(code, "QuickSight is not ready for this stage: fix the lines marked above, then deploy.")
+        raise error_with_exit_code(code, "QuickSight is not ready for this stage: fix the lines marked NOT READY, then deploy.")

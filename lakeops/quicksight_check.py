@@ -3,23 +3,19 @@
 CloudFormation cannot create the QuickSight account subscription, and QuickSight reads the S3
 data source's manifest when it creates that data source. Run before `cdk deploy`:
 
-    python -m lakeops.quicksight_check --stage prod [--profile P] [--region R] [--account-id ID]
+    python -m lakeops --stage prod check-quicksight [--account-id ID] [--subscription-only]
 
-Without --account-id the account comes from STS; without --stage only the subscription is
-checked. `--print-manifest` prints the manifest to upload (the README (QuickSight)).
-Exit codes follow lakeops.errors: 0 ready, 1 not ready or AWS error, 3 stage not deployed,
-5 access denied.
+The command itself is `check-quicksight` in lakeops.cli, which shares the CLI's discovery,
+clients and exit codes; this module holds the checks. Without --account-id the account comes
+from STS. `--print-manifest` prints the manifest to upload (the README (QuickSight)).
 """
-import argparse
-import json
-import sys
 from dataclasses import dataclass
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from lake_config.quicksight import S3_FILES_PREFIX, S3_MANIFEST_KEY
-from lakeops.aws import Aws, error_code, explain_client_error, is_access_denied
-from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, LakeOpsError, NotDeployedError
+from lakeops.aws import error_code, is_access_denied
+from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED
 
 # The API reference does not enumerate AccountSubscriptionStatus; these are the values
 # QuickSight returns (the Terraform AWS provider waits on the same ones).
@@ -99,54 +95,9 @@ def exit_code(verdicts: list[Verdict]) -> int:
 
 
 def run_checks(client, account_id: str | None = None, curated_bucket: str | None = None) -> list[Verdict]:
-    """`client(service)` returns a boto3 client (lakeops' `Aws.client` or `Lake.client`)."""
+    """`client(service)` returns a boto3 client (`Lake.client`)."""
     account_id = account_id or client("sts").get_caller_identity()["Account"]
     verdicts = [check_subscription(client("quicksight"), account_id)]
     if curated_bucket:
         verdicts.append(check_manifest(client("s3"), curated_bucket))
     return verdicts
-
-
-def curated_bucket(ssm, project: str, stage: str) -> str:
-    """The stage's curated bucket, from the SSM parameter the storage stack publishes."""
-    name = f"/{project}/{stage}/storage/curated-bucket"
-    try:
-        return ssm.get_parameter(Name=name)["Parameter"]["Value"]
-    except ClientError as err:
-        if error_code(err) == "ParameterNotFound":
-            raise NotDeployedError(f"stage '{stage}' is not deployed: missing {name}; deploy {project}-{stage}-storage first") from err
-        raise
-
-
-def main(argv: list[str] | None = None, aws: Aws | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m lakeops.quicksight_check", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stage", help="also check the S3 manifest of this deployed stage")
-    parser.add_argument("--project", default="datalake")
-    parser.add_argument("--account-id", help="default: the account of your credentials (STS)")
-    parser.add_argument("--profile")
-    parser.add_argument("--region", help="default: your profile's or AWS_REGION")
-    parser.add_argument("--print-manifest", action="store_true", help="print the stage's S3 manifest and exit")
-    args = parser.parse_args(argv)
-    aws = aws or Aws(args.profile, args.region)
-    try:
-        bucket = curated_bucket(aws.client("ssm"), args.project, args.stage) if args.stage else None
-        if args.print_manifest:
-            if not bucket:
-                parser.error("--print-manifest needs --stage")
-            print(json.dumps(manifest(bucket), indent=2))
-            return 0
-        verdicts = run_checks(aws.client, args.account_id, bucket)
-    except (LakeOpsError, ClientError) as err:
-        failure = explain_client_error(err) if isinstance(err, ClientError) else err
-        print(f"error: {failure}", file=sys.stderr)
-        return failure.exit_code
-    except BotoCoreError as err:  # no credentials, no endpoint
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_FAILED
-    for verdict in verdicts:
-        print(verdict.line())
-    return exit_code(verdicts)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 
 from lakeops.aws import Aws
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, EXIT_NOT_DEPLOYED
-from lakeops.quicksight_check import check_manifest, check_subscription, main, manifest, run_checks
+from lakeops.quicksight_check import check_manifest, check_subscription, manifest, run_checks
 from tests.lakeops.fakes import ACCOUNT, REGION
 
 SUBSCRIBED = {"AccountName": "acme-analytics", "Edition": "ENTERPRISE", "AccountSubscriptionStatus": "ACCOUNT_CREATED"}
@@ -106,22 +106,33 @@ def test_manifest_lists_csv_files_under_the_files_prefix():
     }
 
 
-def test_command_checks_subscription_and_manifest_of_a_stage(clients, answers, deployed, capsys):
+@pytest.fixture
+def run_check(run_cli, clients, monkeypatch):
+    """`python -m lakeops ... check-quicksight ARGS`, on the stubbed clients."""
+    monkeypatch.setattr("lakeops.context.Aws", lambda profile, region: clients)
+    return lambda *args, stage="dev": run_cli("check-quicksight", *args, stage=stage)
+
+
+def test_command_checks_subscription_and_manifest_of_a_stage(clients, answers, deployed, run_check):
     subscription(answers)
-    assert main(["--stage", "dev"], aws=clients) == EXIT_FAILED
-    assert capsys.readouterr().out.splitlines()[1].startswith("NOT READY: no manifest at")
+    result = run_check()
+    assert result.exit_code == EXIT_FAILED
+    assert result.stdout.splitlines()[1].startswith("NOT READY: no manifest at")
 
-    assert main(["--stage", "dev", "--print-manifest"], aws=clients) == 0  # asks only SSM, not QuickSight
-    printed = capsys.readouterr().out
-    assert json.loads(printed) == manifest(deployed.curated_bucket)
-    clients.client("s3").put_object(Bucket=deployed.curated_bucket, Key=MANIFEST_KEY, Body=printed.encode())
+    result = run_check("--print-manifest")  # asks only SSM, not QuickSight
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == manifest(deployed.curated_bucket)
+    clients.client("s3").put_object(Bucket=deployed.curated_bucket, Key=MANIFEST_KEY, Body=result.stdout.encode())
     subscription(answers)
-    assert main(["--stage", "dev"], aws=clients) == 0
-    assert [line.split(":")[0] for line in capsys.readouterr().out.splitlines()] == ["ok", "ok"]
+    result = run_check()
+    assert result.exit_code == 0
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == ["ok", "ok"]
 
 
-def test_command_exit_codes(clients, answers, capsys):
+def test_command_exit_codes(clients, answers, run_check):
     answers.add_client_error("describe_account_subscription", "AccessDeniedException", "not authorized", 401)
-    assert main(["--account-id", ACCOUNT], aws=clients) == EXIT_ACCESS_DENIED
-    assert main(["--stage", "qa"], aws=clients) == EXIT_NOT_DEPLOYED
-    assert "stage 'qa' is not deployed: missing /datalake/qa/storage/curated-bucket" in capsys.readouterr().err
+    result = run_check("--account-id", ACCOUNT, "--subscription-only", stage=None)
+    assert result.exit_code == EXIT_ACCESS_DENIED
+    result = run_check(stage="qa")
+    assert result.exit_code == EXIT_NOT_DEPLOYED
+    assert "stage 'qa' is not deployed: missing /datalake/qa/storage/curated-bucket (published by stack datalake-qa-storage)" in result.stderr
