@@ -46,7 +46,7 @@ class EmrSecurityGroups(Construct):
         for target in (self.primary, self.core):
             for source in (self.primary, self.core):
                 for port in INTRA_CLUSTER_PORTS:
-                    target.add_ingress_rule(source, port, f"EMR intra-cluster traffic, {port}")
+                    target.add_ingress_rule(source, port, f"EMR intra-cluster traffic, {port.to_string()}")
             target.add_ingress_rule(self.service_access, ec2.Port.tcp(CLUSTER_MANAGER_PORT), "EMR cluster manager")
             self.service_access.add_egress_rule(target, ec2.Port.tcp(CLUSTER_MANAGER_PORT), "EMR cluster manager")
         self.service_access.add_ingress_rule(self.primary, ec2.Port.tcp(SERVICE_ACCESS_PORT), "Primary node to EMR service")
