@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_constructs.service_principals import account_scoped_service
 
 SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
 
@@ -61,12 +62,8 @@ class EmrRoles(Construct):
         role = iam.Role(
             self,
             "ServiceRole",
-            assumed_by=iam.ServicePrincipal(
-                "elasticmapreduce.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"},
-                },
+            assumed_by=account_scoped_service(
+                "elasticmapreduce.amazonaws.com", f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"
             ),
             description="EMR service role: runs this stage's cluster.",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SERVICE_POLICY)],

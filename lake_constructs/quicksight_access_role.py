@@ -6,6 +6,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_constructs.service_principals import account_scoped_service
 
 ATHENA_CATALOG = "AwsDataCatalog"
 # Athena offers no resource-level permissions for these two; both only list names.
@@ -46,9 +47,7 @@ class QuickSightAccessRole(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                "quicksight.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}
-            ),
+            assumed_by=account_scoped_service("quicksight.amazonaws.com"),
             description="Assumed by the QuickSight data sources of the lake to query the curated zone through Athena.",
         )
         policy = iam.ManagedPolicy(

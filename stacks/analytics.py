@@ -1,14 +1,13 @@
 """Athena: the enforced workgroup and the named queries over the sample data."""
 from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
 from lake_constructs.athena_workgroup import EnforcedWorkgroup
 from lake_constructs.discovery import Discovery
 from stacks.catalog import CatalogStack
-from stacks.storage import StorageStack, lake_bucket_name
+from stacks.storage import StorageStack, import_lake_bucket
 
 # The same question over both zones: the smoke test compares what each one scans.
 REVENUE_BY_DAY = """SELECT dt, channel, count(*) AS orders, sum(quantity * unit_price) AS revenue
@@ -41,7 +40,7 @@ class AnalyticsStack(Stack):
             self,
             "Workgroup",
             name=settings.prefix,
-            results_bucket=s3.Bucket.from_bucket_name(self, "AthenaResultsBucket", lake_bucket_name(settings, "athena-results")),
+            results_bucket=import_lake_bucket(self, settings, "athena-results"),
             key=storage.key,
             bytes_scanned_cutoff_mb=settings.analytics.bytes_scanned_cutoff_mb,
             force_destroy=not settings.retain_data,

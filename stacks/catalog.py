@@ -1,13 +1,12 @@
 """The Glue Data Catalog side of the lake: databases, crawlers and catalog encryption."""
 from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_glue as glue
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
 from lake_constructs.discovery import Discovery
 from lake_constructs.zone_crawler import ZoneCrawler
-from stacks.storage import StorageStack, lake_bucket_name
+from stacks.storage import StorageStack, import_lake_bucket
 
 # The dataset every zone carries; see docs/CONTRACTS.md.
 DATASET_PREFIX = "sales/"
@@ -25,8 +24,8 @@ class CatalogStack(Stack):
         super().__init__(scope, id, **kwargs)
         self.add_stack_dependency(storage)
         key = storage.key
-        raw_bucket = s3.Bucket.from_bucket_name(self, "RawBucket", lake_bucket_name(settings, "raw"))
-        curated_bucket = s3.Bucket.from_bucket_name(self, "CuratedBucket", lake_bucket_name(settings, "curated"))
+        raw_bucket = import_lake_bucket(self, settings, "raw")
+        curated_bucket = import_lake_bucket(self, settings, "curated")
         self._retain = settings.retain_data
 
         # Literal names, not Refs: IAM policies and acknowledgments need them at synth time.

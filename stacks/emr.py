@@ -17,7 +17,7 @@ from lake_constructs.emr_tls_certificate import EmrTlsCertificate
 from lake_constructs.secure_bucket import SecureBucket
 from stacks.catalog import DATASET_PREFIX, CatalogStack
 from stacks.network import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
-from stacks.storage import StorageStack, lake_bucket_name
+from stacks.storage import StorageStack, import_lake_bucket, lake_bucket_name
 
 CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate_sales" / "curate_sales.py"
 CURATED_TABLE = "sales"
@@ -51,7 +51,7 @@ class EmrStack(Stack):
         key = storage.key
         vpc = network.vpc if network else existing_vpc(self, settings.network)
         subnets = cluster_subnets()
-        logs_bucket = s3.Bucket.from_bucket_name(self, "LogsBucket", lake_bucket_name(settings, "logs"))
+        logs_bucket = import_lake_bucket(self, settings, "logs")
         log_uri = f"s3://{logs_bucket.bucket_name}/{LOG_PREFIX}"
 
         certificate = None
@@ -77,8 +77,8 @@ class EmrStack(Stack):
             "Roles",
             grants=LakeGrants(
                 key=key,
-                raw_bucket=s3.Bucket.from_bucket_name(self, "RawBucket", lake_bucket_name(settings, "raw")),
-                curated_bucket=s3.Bucket.from_bucket_name(self, "CuratedBucket", lake_bucket_name(settings, "curated")),
+                raw_bucket=import_lake_bucket(self, settings, "raw"),
+                curated_bucket=import_lake_bucket(self, settings, "curated"),
                 logs_bucket=logs_bucket,
                 dataset_prefix=DATASET_PREFIX,
                 log_prefix=LOG_PREFIX,

@@ -10,6 +10,7 @@ from constructs import Construct
 from lake_config import LakeSettings
 from lake_config.emr import NetworkSettings
 from lake_constructs.emr_security_groups import EMR_MANAGED_TAG
+from lake_constructs.service_principals import account_scoped_service
 from stacks.storage import StorageStack
 
 # The subnet group the cluster (and the certificate function) runs in, in both kinds of VPC.
@@ -139,12 +140,8 @@ class NetworkStack(Stack):
         role = iam.Role(
             self,
             "FlowLogsRole",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"},
-                },
+            assumed_by=account_scoped_service(
+                "vpc-flow-logs.amazonaws.com", f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"
             ),
             description="Delivers this VPC's flow logs to its log group.",
         )

@@ -11,7 +11,7 @@ from lake_constructs.quicksight_data_sources import AthenaDataSource, S3Manifest
 from lake_constructs.quicksight_dataset import AthenaTableDataSet
 from stacks.analytics import AnalyticsStack
 from stacks.catalog import CatalogStack
-from stacks.storage import StorageStack, lake_bucket_name
+from stacks.storage import StorageStack, import_lake_bucket
 
 # The curated `sales` table (docs/CONTRACTS.md) as QuickSight types.
 SALES_TABLE = "sales"
@@ -57,7 +57,7 @@ class QuickSightStack(Stack):
         config = settings.quicksight
         owner = config.owner_arn(settings.account or Aws.ACCOUNT_ID)
         database = catalog.curated_database_name
-        curated_bucket = s3.Bucket.from_bucket_name(self, "CuratedBucket", lake_bucket_name(settings, "curated"))
+        curated_bucket = import_lake_bucket(self, settings, "curated")
 
         self.access_role = QuickSightAccessRole(
             self,

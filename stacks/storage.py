@@ -15,6 +15,11 @@ def lake_bucket_name(settings: LakeSettings, zone: str) -> str:
     return f"{settings.prefix}-{zone}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
+def import_lake_bucket(scope: Construct, settings: LakeSettings, zone: str) -> s3.IBucket:
+    """A lake bucket of another stack, by its name: no cross-stack export to lock it in place."""
+    return s3.Bucket.from_bucket_name(scope, f"{zone}-bucket", lake_bucket_name(settings, zone))
+
+
 class StorageStack(Stack):
     """Holds everything that holds data, so it can be retained and protected on its own.
 
