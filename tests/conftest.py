@@ -14,12 +14,11 @@ from aws_cdk import assertions, cx_api
 from compliance import acknowledgments, add_compliance_packs
 from lake_config import LakeSettings, load_settings
 from stacks.app import build_stacks
+from tests.helpers import stage_context
 
 # jsii starts `node` from PATH: use the virtualenv's supported Node, not the machine's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
-ROOT = Path(__file__).resolve().parents[1]
-CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 
 
 @dataclass
@@ -52,9 +51,7 @@ class Synth:
 
 def synthesize(stage: str, outdir: Path, **overrides) -> Synth:
     """Builds and synthesizes `stage` from cdk.json, with per-stage setting overrides."""
-    context = json.loads(json.dumps(CDK_CONTEXT))
-    context["stage"] = stage
-    context["stages"][stage].update(overrides)
+    context = stage_context(stage, replace=True, **overrides)
     app = cdk.App(context=context, outdir=str(outdir))
     settings = load_settings(context)
     stacks = build_stacks(app, settings)

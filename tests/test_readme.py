@@ -1,14 +1,11 @@
 """The README's configuration reference must say what cdk.json really sets."""
-import json
 import re
-from pathlib import Path
 
 import pytest
 
 from lake_config import load_settings
+from tests.helpers import CDK_CONTEXT, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 ROW = re.compile(r"^\| `([a-z0-9_.]+)` \| ([^|]+) \| ([^|]+) \|", re.M)
 
 
@@ -32,7 +29,7 @@ def rendered(value) -> str:
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_documented_values_match_cdk_json(stage):
-    settings = load_settings({**CONTEXT, "stage": stage}).model_dump()
+    settings = load_settings({**CDK_CONTEXT, "stage": stage}).model_dump()
     column = 1 if stage == "dev" else 2
     for row in documented_rows():
         value = settings

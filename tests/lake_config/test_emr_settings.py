@@ -1,14 +1,10 @@
 """Network and EMR settings: documented defaults, cdk.json values, and one clear line per mistake."""
-import copy
-import json
-from pathlib import Path
-
 import pytest
 
-from lake_config import ConfigError, load_settings
+from lake_config import load_settings
 from lake_config.emr import EmrSettings, NetworkSettings, capacity_units, is_graviton
+from tests.helpers import CDK_CONTEXT, config_error, stage_context
 
-CONTEXT = json.loads((Path(__file__).resolve().parents[2] / "cdk.json").read_text())["context"]
 EXISTING_VPC = {
     "vpc_id": "vpc-0a1b2c3d4e5f60718",
     "availability_zones": ["eu-west-1a", "eu-west-1b"],
@@ -17,18 +13,11 @@ EXISTING_VPC = {
 
 
 def context_with(section: str, values: dict, replace: bool = False) -> dict:
-    context = copy.deepcopy(CONTEXT) | {"stage": "dev"}
-    stage = context["stages"]["dev"]
-    stage[section] = values if replace else {**stage.get(section, {}), **values}
-    return context
+    return stage_context(replace=replace, **{section: values})
 
 
 def error_for(section: str, values: dict, replace: bool = False) -> str:
-    with pytest.raises(ConfigError) as raised:
-        load_settings(context_with(section, values, replace))
-    message = str(raised.value)
-    assert "\n" not in message
-    return message
+    return config_error(context_with(section, values, replace))
 
 
 def test_defaults_are_the_documented_ones():
@@ -41,8 +30,8 @@ def test_defaults_are_the_documented_ones():
 
 
 def test_cdk_json_stages_load():
-    dev = load_settings(CONTEXT | {"stage": "dev"})
-    prod = load_settings(CONTEXT | {"stage": "prod"})
+    dev = load_settings(CDK_CONTEXT | {"stage": "dev"})
+    prod = load_settings(CDK_CONTEXT | {"stage": "prod"})
     assert (dev.emr.termination_protection, prod.emr.termination_protection) == (False, True)
     assert dev.emr.enabled and prod.emr.enabled
     assert (dev.network.nat_gateways, prod.network.nat_gateways) == (1, 2)

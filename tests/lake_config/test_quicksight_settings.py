@@ -1,39 +1,24 @@
 """QuickSight settings: a bad switch, principal, region, mode or schedule stops synth with one line."""
-import copy
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from lake_config import ConfigError, load_settings
+from lake_config import load_settings
+from tests.helpers import CDK_CONTEXT, config_error, stage_context, synth_with_app_py
 
-ROOT = Path(__file__).resolve().parents[2]
-CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 GROUP = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owners"
 ENABLED = {"enabled": True, "identity_region": "us-east-1", "owner_principal": GROUP}
 
 
 def context(**quicksight) -> dict:
-    result = copy.deepcopy(CONTEXT)
-    result["stage"] = "dev"
-    result["stages"]["dev"]["quicksight"] = quicksight
-    return result
+    return stage_context(replace=True, quicksight=quicksight)
 
 
 def error_for(**quicksight) -> str:
-    with pytest.raises(ConfigError) as raised:
-        load_settings(context(**quicksight))
-    message = str(raised.value)
-    assert "\n" not in message
-    return message
+    return config_error(context(**quicksight))
 
 
 def test_quicksight_is_on_in_prod_and_off_in_dev():
-    assert load_settings({**CONTEXT, "stage": "dev"}).quicksight.enabled is False
-    prod = load_settings({**CONTEXT, "stage": "prod"}).quicksight
+    assert load_settings({**CDK_CONTEXT, "stage": "dev"}).quicksight.enabled is False
+    prod = load_settings({**CDK_CONTEXT, "stage": "prod"}).quicksight
     assert prod.enabled is True and prod.owner_principal.endswith(":group/default/datalake-prod-owners")
 
 
@@ -150,9 +135,7 @@ def test_unknown_quicksight_key_lists_the_allowed_ones():
 
 def test_synth_stops_with_one_line():
     """Through app.py, as `cdk synth` runs it."""
-    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context(enabled=True, identity_region="us-east-1")), "CDK_OUTDIR": "/tmp/never"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = synth_with_app_py(context(enabled=True, identity_region="us-east-1"))
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("configuration error: invalid setting stages.dev.quicksight.owner_principal: is required when quicksight.enabled is true")

@@ -1,50 +1,22 @@
 """Bad configuration stops synth with one line that names the setting and what is allowed."""
-import copy
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-from lake_config import ConfigError, load_settings
-
-ROOT = Path(__file__).resolve().parents[2]
-CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
-
-
-def with_stage(stage="dev", **section_overrides) -> dict:
-    context = copy.deepcopy(CONTEXT)
-    context["stage"] = stage
-    for section, values in section_overrides.items():
-        if isinstance(values, dict):
-            context["stages"][stage].setdefault(section, {}).update(values)
-        else:
-            context["stages"][stage][section] = values
-    return context
-
-
-def error_for(context) -> str:
-    with pytest.raises(ConfigError) as raised:
-        load_settings(context)
-    message = str(raised.value)
-    assert "\n" not in message
-    return message
+from lake_config import load_settings
+from tests.helpers import config_error, stage_context, synth_with_app_py
 
 
 def test_both_stages_load():
-    assert load_settings(with_stage("dev")).retain_data is False
-    prod = load_settings(with_stage("prod"))
+    assert load_settings(stage_context("dev")).retain_data is False
+    prod = load_settings(stage_context("prod"))
     assert prod.retain_data is True and prod.termination_protection is True
 
 
 def test_unknown_stage_lists_the_allowed_ones():
-    assert error_for(with_stage() | {"stage": "qa"}) == "unknown stage 'qa' (-c stage=...): allowed values are dev, prod"
+    assert config_error(stage_context() | {"stage": "qa"}) == "unknown stage 'qa' (-c stage=...): allowed values are dev, prod"
 
 
 def test_unknown_key_lists_the_allowed_keys():
-    message = error_for(with_stage(storage={"raw_glacier_days": 40}))
+    message = config_error(stage_context(storage={"raw_glacier_days": 40}))
     assert message.startswith("invalid setting stages.dev.storage.raw_glacier_days: unknown setting; allowed settings here are ")
     assert "raw_glacier_ir_days" in message
 
@@ -66,22 +38,20 @@ def test_unknown_key_lists_the_allowed_keys():
     ],
 )
 def test_bad_values_name_the_setting(overrides, setting, expected):
-    message = error_for(with_stage(**overrides))
+    message = config_error(stage_context(**overrides))
     assert message.startswith(f"invalid setting stages.dev.{setting}: ")
     assert expected in message
 
 
 def test_glacier_must_follow_infrequent_access_by_30_days():
-    message = error_for(with_stage(storage={"raw_infrequent_access_days": 60, "raw_glacier_ir_days": 80}))
+    message = config_error(stage_context(storage={"raw_infrequent_access_days": 60, "raw_glacier_ir_days": 80}))
     assert message.startswith("invalid setting stages.dev.storage: storage.raw_glacier_ir_days must be at least")
     assert "(90)" in message
 
 
 def test_synth_prints_one_line_and_no_traceback():
     """The same check through app.py, as `cdk synth` runs it."""
-    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(with_stage(analytics={"bytes_scanned_cutoff_mb": 1})), "CDK_OUTDIR": "/tmp/never"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    result = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = synth_with_app_py(stage_context(analytics={"bytes_scanned_cutoff_mb": 1}))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "configuration error: invalid setting stages.dev.analytics.bytes_scanned_cutoff_mb: "

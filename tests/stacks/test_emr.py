@@ -13,7 +13,8 @@ from lake_config import load_settings
 from lake_config.emr import capacity_units, is_graviton
 from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
 from stacks.app import build_stacks
-from tests.conftest import CDK_CONTEXT, synthesize
+from tests.conftest import synthesize
+from tests.helpers import CDK_CONTEXT, ROOT
 
 GLUE_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
 EMR_TAG = {"Key": "for-use-with-amazon-emr-managed-policies", "Value": "true"}
@@ -23,7 +24,6 @@ EXISTING_NETWORK = {
     "private_subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
 }
 PRIVATE_CA_ZIP = "s3://my-pki-artifacts/emr/datalake-dev.zip"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

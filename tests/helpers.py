@@ -1,0 +1,43 @@
+"""What several test modules share: the repository root, cdk.json's context, a stage's context
+with some settings changed, and app.py run the way `cdk synth` runs it."""
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lake_config import ConfigError, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> dict:
+    """cdk.json's context with `stage` selected; each dict in `sections` is merged into that
+    stage's section of the same name (or replaces it with `replace=True`), other values are set."""
+    context = copy.deepcopy(CDK_CONTEXT)
+    context["stage"] = stage
+    settings = context["stages"][stage]
+    for name, values in sections.items():
+        merge = isinstance(values, dict) and not replace
+        settings[name] = {**settings.get(name, {}), **values} if merge else values
+    return context
+
+
+def config_error(context: dict) -> str:
+    """The ConfigError `load_settings` raises for `context`, checked to be one line."""
+    with pytest.raises(ConfigError) as raised:
+        load_settings(context)
+    message = str(raised.value)
+    assert "\n" not in message
+    return message
+
+
+def synth_with_app_py(context: dict) -> subprocess.CompletedProcess:
+    """Runs app.py with `context` as the CDK CLI passes it (CDK_CONTEXT_JSON)."""
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": "/tmp/never"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
