@@ -6,6 +6,15 @@ from aws_cdk import Stack
 from constructs import IConstruct
 
 
+# The packs that name each control `<pack>-<Rule>`; AwsSolutions has its own short ids.
+FRAMEWORK_PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
+
+
+def framework_rule_ids(rule: str) -> tuple[str, ...]:
+    """`rule` (e.g. `S3BucketReplicationEnabled`) as the HIPAA, NIST 800-53 R5 and PCI DSS 3.2.1 packs name it."""
+    return tuple(f"{pack}-{rule}" for pack in FRAMEWORK_PACKS)
+
+
 def iam5_resource(scope: IConstruct, resource: str) -> str:
     """`AwsSolutions-IAM5[Resource::<resource as cdk-nag prints it>]`.
 

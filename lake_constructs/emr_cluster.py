@@ -5,6 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from compliance.finding_ids import framework_rule_ids
 from lake_config.emr import EmrSettings, capacity_units
 from lake_constructs.emr_roles import EmrRoles
 from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
@@ -18,12 +19,7 @@ GLUE_METASTORE = {
 KERBEROS_REALM = "EC2.INTERNAL"
 SPOT_ALLOCATION = "price-capacity-optimized"
 ON_DEMAND_ALLOCATION = "lowest-price"
-ROTATION_RULES = (
-    "AwsSolutions-SMG4",
-    "HIPAA.Security-SecretsManagerRotationEnabled",
-    "NIST.800.53.R5-SecretsManagerRotationEnabled",
-    "PCI.DSS.321-SecretsManagerRotationEnabled",
-)
+ROTATION_RULES = ("AwsSolutions-SMG4", *framework_rule_ids("SecretsManagerRotationEnabled"))
 
 
 class EmrCluster(Construct):

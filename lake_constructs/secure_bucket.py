@@ -4,11 +4,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-REPLICATION_RULES = (
-    "HIPAA.Security-S3BucketReplicationEnabled",
-    "NIST.800.53.R5-S3BucketReplicationEnabled",
-    "PCI.DSS.321-S3BucketReplicationEnabled",
-)
+from compliance.finding_ids import framework_rule_ids
+
+REPLICATION_RULES = framework_rule_ids("S3BucketReplicationEnabled")
 
 
 class SecureBucket(Construct):

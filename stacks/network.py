@@ -7,6 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_config.emr import NetworkSettings
 from lake_constructs.emr_security_groups import EMR_MANAGED_TAG
@@ -16,7 +17,7 @@ from stacks.storage import StorageStack
 # The subnet group the cluster (and the certificate function) runs in, in both kinds of VPC.
 CLUSTER_SUBNETS = "cluster"
 NAT_SUBNETS = "nat"
-ROUTE_TO_IGW_RULES = tuple(f"{pack}-VPCNoUnrestrictedRouteToIGW" for pack in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"))
+ROUTE_TO_IGW_RULES = framework_rule_ids("VPCNoUnrestrictedRouteToIGW")
 RETENTION = {
     1: logs.RetentionDays.ONE_DAY, 3: logs.RetentionDays.THREE_DAYS, 5: logs.RetentionDays.FIVE_DAYS,
     7: logs.RetentionDays.ONE_WEEK, 14: logs.RetentionDays.TWO_WEEKS, 30: logs.RetentionDays.ONE_MONTH,

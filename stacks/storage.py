@@ -5,6 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_constructs.discovery import Discovery
 from lake_constructs.secure_bucket import SecureBucket
@@ -87,24 +88,17 @@ class StorageStack(Stack):
             **common,
         )
         self.logs_bucket = logs.bucket
-        for rule in ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321"):
-            Validations.of(self.logs_bucket).acknowledge(
-                Acknowledgment(
-                    id=f"{rule}-S3DefaultEncryptionKMS",
-                    reason="Logs bucket: S3 server access logging can only deliver to a bucket encrypted "
-                    "with SSE-S3 (AES256); SSE-KMS would drop the access logs.",
-                ),
-                Acknowledgment(
-                    id=f"{rule}-S3BucketLoggingEnabled",
-                    reason="Logs bucket: it is the access-log target itself; logging it into itself "
-                    "would loop.",
-                ),
-            )
+        sse_s3_only = (
+            "Logs bucket: S3 server access logging can only deliver to a bucket encrypted "
+            "with SSE-S3 (AES256); SSE-KMS would drop the access logs."
+        )
+        no_self_logging = "Logs bucket: it is the access-log target itself; logging it into itself would loop."
         Validations.of(self.logs_bucket).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-S1",
-                reason="Logs bucket: it is the access-log target itself; logging it into itself would loop.",
-            )
+            *(Acknowledgment(id=rule, reason=sse_s3_only) for rule in framework_rule_ids("S3DefaultEncryptionKMS")),
+            *(
+                Acknowledgment(id=rule, reason=no_self_logging)
+                for rule in ("AwsSolutions-S1", *framework_rule_ids("S3BucketLoggingEnabled"))
+            ),
         )
 
         # The EMR stack's artifacts bucket logs here too; CDK can only add this grant for
