@@ -1,11 +1,16 @@
 """Turn cdk.json context into `LakeSettings`, or one clear `ConfigError`."""
+from pathlib import Path
 from typing import Any, Mapping
 
 from pydantic import ValidationError
 
+from lake_config.base import Section
+from lake_config.datasets import DATASET_NAME, DATASETS_DIR, REPOSITORY, load_datasets
 from lake_config.errors import ConfigError
 from lake_config.models import LakeSettings
-from lake_config.base import Section
+
+# Context keys that apply to every stage unless the stage sets its own.
+SHARED_KEYS = ("project", "datasets")
 
 
 def load_settings(context: Mapping[str, Any]) -> LakeSettings:
@@ -16,16 +21,40 @@ def load_settings(context: Mapping[str, Any]) -> LakeSettings:
     stage = context.get("stage", "dev")
     if stage not in stages:
         raise ConfigError(f"unknown stage {stage!r} (-c stage=...): allowed values are {', '.join(sorted(stages))}")
+    values = stages[stage]
+    if not isinstance(values, Mapping):
+        raise ConfigError(f"invalid setting stages.{stage}: must be a mapping of settings (got {values!r})")
+    shared = {key: context[key] for key in SHARED_KEYS if key in context and key not in values}
+    names = {**shared, **values}.get("datasets")
+    where = f"stages.{stage}.datasets" if "datasets" in values else "datasets"
+    datasets = load_datasets(_dataset_names(names, where), _datasets_dir(context))
     try:
-        return LakeSettings.model_validate({"stage": stage, **stages[stage]})
+        return LakeSettings.model_validate({"stage": stage, **shared, **values, "datasets": datasets})
     except ValidationError as exc:
-        raise ConfigError(_one_line(stage, exc)) from None
+        raise ConfigError(_one_line(stage, exc, shared)) from None
 
 
-def _one_line(stage: str, exc: ValidationError) -> str:
+def _dataset_names(names: Any, where: str) -> list[str]:
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ConfigError(f"invalid setting {where}: must be a non-empty list of dataset names, folders under datasets/ (got {names!r})")
+    if duplicates := sorted({n for n in names if names.count(n) > 1}):
+        raise ConfigError(f"invalid setting {where}: lists {duplicates[0]!r} twice")
+    if bad := [n for n in names if not DATASET_NAME.fullmatch(n)]:
+        raise ConfigError(f"invalid setting {where}: {bad[0]!r} must match {DATASET_NAME.pattern}")
+    return names
+
+
+def _datasets_dir(context: Mapping[str, Any]) -> Path:
+    """`datasets_dir` (relative to the repository) lets a test or a fork keep contracts elsewhere."""
+    configured = context.get("datasets_dir")
+    return REPOSITORY / configured if configured else DATASETS_DIR
+
+
+def _one_line(stage: str, exc: ValidationError, shared: Mapping[str, Any]) -> str:
     error = exc.errors(include_url=False)[0]
     location = ".".join(str(part) for part in error["loc"])
-    where = f"stages.{stage}.{location}" if location else f"stages.{stage}"
+    top_level = bool(error["loc"]) and error["loc"][0] in shared
+    where = location if top_level else (f"stages.{stage}.{location}" if location else f"stages.{stage}")
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = f"unknown setting; allowed settings here are {', '.join(_allowed_keys(error['loc'][:-1]))}"

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from lake_config.base import Section
+from lake_config.datasets import Dataset
 from lake_config.emr import EmrSettings, NetworkSettings
 from lake_config.quicksight import QuickSightSettings
 
@@ -79,6 +80,11 @@ class LakeSettings(Section):
     network: NetworkSettings = NetworkSettings()
     emr: EmrSettings = EmrSettings()
     quicksight: QuickSightSettings = QuickSightSettings()
+    # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
+    datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
+
+    def dataset(self, name: str) -> Dataset:
+        return next(dataset for dataset in self.datasets if dataset.name == name)
 
     @property
     def prefix(self) -> str:
