@@ -6,7 +6,7 @@ import aws_cdk as cdk
 
 from compliance import add_compliance_packs, write_compliance_summary
 from lake_config import ConfigError, load_settings
-from stacks.app import build_stacks
+from stacks.stage import build_stacks
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """Typed, validated settings for each deployment stage, read from cdk.json context."""
-from lake_config.errors import ConfigError
+from lake_config.config_error import ConfigError
 from lake_config.loader import load_settings
 from lake_config.models import LakeSettings
 

@@ -20,7 +20,7 @@ import jsonschema
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from lake_config.errors import ConfigError
+from lake_config.config_error import ConfigError
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"

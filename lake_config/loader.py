@@ -6,7 +6,7 @@ from pydantic import ValidationError
 
 from lake_config.base import Section
 from lake_config.datasets import DATASET_NAME, DATASETS_DIR, REPOSITORY, load_datasets
-from lake_config.errors import ConfigError
+from lake_config.config_error import ConfigError
 from lake_config.models import LakeSettings
 
 # Context keys that apply to every stage unless the stage sets its own.

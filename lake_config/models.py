@@ -9,8 +9,8 @@ from pydantic import Field, field_validator, model_validator
 
 from lake_config.base import Section
 from lake_config.datasets import Dataset
-from lake_config.emr import EmrSettings, NetworkSettings
-from lake_config.quicksight import QuickSightSettings
+from lake_config.emr_settings import EmrSettings, NetworkSettings
+from lake_config.quicksight_settings import QuickSightSettings
 
 # S3 bucket names are at most 63 characters. The longest name built from the project
 # prefix is "<project>-athena-results-<12-digit account>-<region up to 14 chars>",

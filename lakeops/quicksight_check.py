@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
-from lake_config.quicksight import S3_FILES_PREFIX, S3_MANIFEST_KEY
+from lake_config.quicksight_settings import S3_FILES_PREFIX, S3_MANIFEST_KEY
 from lakeops.aws import error_code, is_access_denied
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED
 

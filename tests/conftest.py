@@ -13,7 +13,7 @@ from aws_cdk import assertions, cx_api
 
 from compliance import acknowledgments, add_compliance_packs
 from lake_config import LakeSettings, load_settings
-from stacks.app import build_stacks
+from stacks.stage import build_stacks
 from tests.helpers import stage_context
 
 # jsii starts `node` from PATH: use the virtualenv's supported Node, not the machine's.

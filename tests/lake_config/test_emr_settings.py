@@ -2,7 +2,7 @@
 import pytest
 
 from lake_config import load_settings
-from lake_config.emr import EmrSettings, NetworkSettings, capacity_units, is_graviton
+from lake_config.emr_settings import EmrSettings, NetworkSettings, capacity_units, is_graviton
 from tests.helpers import CDK_CONTEXT, config_error, stage_context
 
 EXISTING_VPC = {

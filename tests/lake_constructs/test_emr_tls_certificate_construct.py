@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from compliance import acknowledgments, add_compliance_packs
-from lake_constructs.emr_tls_certificate import EmrTlsCertificate
+from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate
 
 OBJECT_KEY = "tls/emr-certificates.zip"
 PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")

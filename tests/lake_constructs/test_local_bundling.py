@@ -3,8 +3,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from lake_constructs.emr_tls_certificate import SRC
-from lake_constructs.local_bundling import PipLocalBundling
+from lake_constructs.processing.emr_tls_certificate import SRC
+from lake_constructs.shared.local_bundling import PipLocalBundling
 
 X86, ARM = lambda_.Architecture.X86_64, lambda_.Architecture.ARM_64
 

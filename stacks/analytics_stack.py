@@ -4,10 +4,10 @@ from aws_cdk import aws_athena as athena
 from constructs import Construct
 
 from lake_config import LakeSettings
-from lake_constructs.athena_workgroup import EnforcedWorkgroup
-from lake_constructs.discovery import Discovery
-from stacks.catalog import CatalogStack
-from stacks.storage import StorageStack, import_lake_bucket
+from lake_constructs.consumption.athena_workgroup import EnforcedWorkgroup
+from lake_constructs.shared.discovery_parameters import Discovery
+from stacks.catalog_stack import CatalogStack
+from stacks.storage_stack import StorageStack, import_lake_bucket
 
 # The same question over both zones: the smoke test compares what each one scans.
 REVENUE_BY_DAY = """SELECT dt, channel, count(*) AS orders, sum(quantity * unit_price) AS revenue

@@ -11,9 +11,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
-from lake_constructs.local_bundling import PipLocalBundling
+from lake_constructs.shared.local_bundling import PipLocalBundling
 
-SRC = str(Path(__file__).resolve().parents[1] / "lambdas" / "emr_tls_certificate")
+SRC = str(Path(__file__).resolve().parents[2] / "lambdas" / "emr_tls_certificate")
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 VALIDITY_DAYS = 365
 KEY_SIZE = 2048

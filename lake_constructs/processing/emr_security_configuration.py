@@ -5,7 +5,7 @@ from aws_cdk import aws_emr as emr
 from aws_cdk import aws_kms as kms
 from constructs import Construct, IValidation
 
-from compliance.emr_security_configuration import security_configuration_problems
+from compliance.emr_security_baseline import security_configuration_problems
 
 KDC_TICKET_LIFETIME_HOURS = 24
 

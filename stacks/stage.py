@@ -2,12 +2,12 @@
 from aws_cdk import App, Environment, Tags
 
 from lake_config import LakeSettings
-from stacks.analytics import AnalyticsStack
-from stacks.catalog import CatalogStack
-from stacks.emr import EmrStack
-from stacks.network import NetworkStack
-from stacks.quicksight import QuickSightStack
-from stacks.storage import StorageStack
+from stacks.analytics_stack import AnalyticsStack
+from stacks.catalog_stack import CatalogStack
+from stacks.emr_stack import EmrStack
+from stacks.network_stack import NetworkStack
+from stacks.quicksight_stack import QuickSightStack
+from stacks.storage_stack import StorageStack
 
 
 def build_stacks(app: App, settings: LakeSettings) -> dict:

@@ -5,13 +5,13 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
-from lake_config.quicksight import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
-from lake_constructs.quicksight_access_role import QuickSightAccessRole
-from lake_constructs.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
-from lake_constructs.quicksight_dataset import AthenaTableDataSet
-from stacks.analytics import AnalyticsStack
-from stacks.catalog import CatalogStack
-from stacks.storage import StorageStack, import_lake_bucket
+from lake_config.quicksight_settings import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
+from lake_constructs.consumption.quicksight_access_role import QuickSightAccessRole
+from lake_constructs.consumption.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
+from lake_constructs.consumption.quicksight_dataset import AthenaTableDataSet
+from stacks.analytics_stack import AnalyticsStack
+from stacks.catalog_stack import CatalogStack
+from stacks.storage_stack import StorageStack, import_lake_bucket
 
 # The curated `sales` table (docs/CONTRACTS.md) as QuickSight types.
 SALES_TABLE = "sales"

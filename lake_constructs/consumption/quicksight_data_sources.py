@@ -3,7 +3,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_quicksight as quicksight
 from constructs import Construct
 
-from lake_constructs.quicksight_permissions import DATA_SOURCE_OWNER_ACTIONS, owner_permissions
+from lake_constructs.consumption.quicksight_permissions import DATA_SOURCE_OWNER_ACTIONS, owner_permissions
 
 
 class _DataSource(Construct):

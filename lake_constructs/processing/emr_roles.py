@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
-from lake_constructs.service_principals import account_scoped_service
+from lake_constructs.shared.service_principals import account_scoped_service
 
 SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
 

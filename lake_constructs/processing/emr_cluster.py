@@ -6,10 +6,10 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids
-from lake_config.emr import EmrSettings, capacity_units
-from lake_constructs.emr_roles import EmrRoles
-from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
-from lake_constructs.emr_security_groups import EmrSecurityGroups
+from lake_config.emr_settings import EmrSettings, capacity_units
+from lake_constructs.processing.emr_roles import EmrRoles
+from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
+from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
 
 APPLICATIONS = ("Hadoop", "Hive", "Spark")
 GLUE_METASTORE = {
@@ -128,7 +128,7 @@ class EmrCluster(Construct):
                     id=f"AwsSolutions-{rule}",
                     reason=f"cdk-nag looks for {setting} at the top level of the security configuration, but EMR "
                     "reads it under EncryptionConfiguration, where it is set; the project's own check "
-                    "(compliance/emr_security_configuration.py) verifies the nested settings at synth.",
+                    "(compliance/emr_security_baseline.py) verifies the nested settings at synth.",
                 )
                 for rule, setting in (("EMR4", "EnableAtRestEncryption"), ("EMR5", "EnableInTransitEncryption"))
             )

@@ -9,10 +9,10 @@ from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
-from lake_config.emr import NetworkSettings
-from lake_constructs.emr_security_groups import EMR_MANAGED_TAG
-from lake_constructs.service_principals import account_scoped_service
-from stacks.storage import StorageStack
+from lake_config.emr_settings import NetworkSettings
+from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG
+from lake_constructs.shared.service_principals import account_scoped_service
+from stacks.storage_stack import StorageStack
 
 # The subnet group the cluster (and the certificate function) runs in, in both kinds of VPC.
 CLUSTER_SUBNETS = "cluster"

@@ -8,11 +8,11 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
 
-from compliance.emr_security_configuration import security_configuration_problems
+from compliance.emr_security_baseline import security_configuration_problems
 from lake_config import load_settings
-from lake_config.emr import capacity_units, is_graviton
-from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
-from stacks.app import build_stacks
+from lake_config.emr_settings import capacity_units, is_graviton
+from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
+from stacks.stage import build_stacks
 from tests.conftest import synthesize
 from tests.helpers import CDK_CONTEXT, ROOT
 

@@ -3,9 +3,9 @@ from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_quicksight as quicksight
 from constructs import Construct
 
-from lake_config.quicksight import RefreshSettings
-from lake_constructs.quicksight_access_role import ATHENA_CATALOG
-from lake_constructs.quicksight_permissions import DATA_SET_OWNER_ACTIONS, owner_permissions
+from lake_config.quicksight_settings import RefreshSettings
+from lake_constructs.consumption.quicksight_access_role import ATHENA_CATALOG
+from lake_constructs.consumption.quicksight_permissions import DATA_SET_OWNER_ACTIONS, owner_permissions
 
 PHYSICAL_TABLE = "table"
 

@@ -7,8 +7,8 @@ from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
-from lake_constructs.discovery import Discovery
-from lake_constructs.secure_bucket import SecureBucket
+from lake_constructs.shared.discovery_parameters import Discovery
+from lake_constructs.storage.secure_bucket import SecureBucket
 
 
 def lake_bucket_name(settings: LakeSettings, zone: str) -> str:

@@ -4,7 +4,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match
 
-from lake_constructs.zone_crawler import CRAWLER_EXCLUSIONS
+from lake_constructs.catalog.zone_crawler import CRAWLER_EXCLUSIONS
 
 
 def crawler(synth, zone: str) -> dict:

@@ -8,8 +8,8 @@ from aws_cdk import aws_quicksight as quicksight
 from cfnlint.api import lint_all
 
 from compliance import add_compliance_packs
-from lake_config.quicksight import RESTRICTABLE_COLUMNS
-from stacks.quicksight import SALES_COLUMNS
+from lake_config.quicksight_settings import RESTRICTABLE_COLUMNS
+from stacks.quicksight_stack import SALES_COLUMNS
 from tests.conftest import synthesize
 
 # The lists, spelled out here so a change to the constants cannot pass unnoticed.

@@ -8,16 +8,16 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lake_config import LakeSettings
-from lake_constructs.discovery import Discovery
-from lake_constructs.emr_cluster import EmrCluster
-from lake_constructs.emr_roles import EmrRoles, LakeGrants
-from lake_constructs.emr_security_configuration import EmrSecurityConfiguration
-from lake_constructs.emr_security_groups import EmrSecurityGroups
-from lake_constructs.emr_tls_certificate import EmrTlsCertificate
-from lake_constructs.secure_bucket import SecureBucket
-from stacks.catalog import DATASET_PREFIX, CatalogStack
-from stacks.network import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
-from stacks.storage import StorageStack, import_lake_bucket, lake_bucket_name
+from lake_constructs.shared.discovery_parameters import Discovery
+from lake_constructs.processing.emr_cluster import EmrCluster
+from lake_constructs.processing.emr_roles import EmrRoles, LakeGrants
+from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
+from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
+from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate
+from lake_constructs.storage.secure_bucket import SecureBucket
+from stacks.catalog_stack import DATASET_PREFIX, CatalogStack
+from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
+from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name
 
 CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate_sales" / "curate_sales.py"
 CURATED_TABLE = "sales"

@@ -6,7 +6,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
-from lake_constructs.service_principals import account_scoped_service
+from lake_constructs.shared.service_principals import account_scoped_service
 
 ATHENA_CATALOG = "AwsDataCatalog"
 # Athena offers no resource-level permissions for these two; both only list names.

@@ -4,9 +4,9 @@ from aws_cdk import aws_glue as glue
 from constructs import Construct
 
 from lake_config import LakeSettings
-from lake_constructs.discovery import Discovery
-from lake_constructs.zone_crawler import ZoneCrawler
-from stacks.storage import StorageStack, import_lake_bucket
+from lake_constructs.shared.discovery_parameters import Discovery
+from lake_constructs.catalog.zone_crawler import ZoneCrawler
+from stacks.storage_stack import StorageStack, import_lake_bucket
 
 # The dataset every zone carries; see docs/CONTRACTS.md.
 DATASET_PREFIX = "sales/"

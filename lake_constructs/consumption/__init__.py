@@ -1,0 +1,1 @@
+"""Consumption: the Athena workgroup and QuickSight, through which people read the lake."""

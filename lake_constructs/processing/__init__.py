@@ -1,0 +1,1 @@
+"""Processing: the EMR on EC2 cluster, its roles, network rules, security configuration and TLS material."""

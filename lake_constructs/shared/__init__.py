@@ -1,0 +1,1 @@
+"""Small pieces every domain uses: SSM discovery parameters, trust policies, local bundling."""

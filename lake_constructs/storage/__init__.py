@@ -1,0 +1,1 @@
+"""Storage: the encrypted, versioned, logged buckets the lake keeps its data in."""
