@@ -1,0 +1,73 @@
+"""The evaluator itself: AWS's documented evaluation rules, checked on small policies and on the
+AmazonEMRServicePolicy_v2 document that moto ships."""
+import json
+
+import pytest
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+from tests.aws_contracts.iam_policy import Unsupported, allows, decision, render
+
+
+def policy(*statements):
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+ALLOW_GET = {"Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::lake/raw/*"}
+
+
+def test_wildcards_case_rules():
+    assert allows([policy(ALLOW_GET)], "s3:getobject", "arn:aws:s3:::lake/raw/a.csv")
+    assert not allows([policy(ALLOW_GET)], "s3:GetObject", "arn:aws:s3:::lake/RAW/a.csv")
+    # "raw/*" does not cover the bare prefix key "raw".
+    assert not allows([policy(ALLOW_GET)], "s3:GetObject", "arn:aws:s3:::lake/raw")
+
+
+def test_explicit_deny_wins_and_not_action():
+    deny = {"Effect": "Deny", "NotAction": "s3:GetObject", "Resource": "*"}
+    assert decision([policy(ALLOW_GET, deny)], "s3:GetObject", "arn:aws:s3:::lake/raw/a") == "allow"
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    assert decision([policy(everything, deny)], "s3:PutObject", "arn:aws:s3:::lake/raw/a") == "explicit-deny"
+    assert decision([policy(ALLOW_GET)], "s3:PutObject", "arn:aws:s3:::lake/raw/a") == "implicit-deny"
+
+
+def test_conditions_missing_keys_and_set_qualifiers():
+    tagged = {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "*",
+              "Condition": {"StringEquals": {"aws:RequestTag/team": "lake"}}}
+    assert allows([policy(tagged)], "ec2:RunInstances", "*", {"aws:RequestTag/team": "lake"})
+    assert not allows([policy(tagged)], "ec2:RunInstances", "*", {})
+    negated = dict(tagged, Condition={"StringNotEquals": {"aws:RequestTag/team": "other"}})
+    assert allows([policy(negated)], "ec2:RunInstances", "*", {})  # AWS: a missing key satisfies a negated operator
+    any_of = dict(tagged, Condition={"ForAnyValue:StringLike": {"aws:TagKeys": ["lake-*"]}})
+    assert allows([policy(any_of)], "ec2:RunInstances", "*", {"aws:TagKeys": ["x", "lake-1"]})
+    assert not allows([policy(any_of)], "ec2:RunInstances", "*", {"aws:TagKeys": ["x"]})
+    null = dict(tagged, Condition={"Null": {"aws:RequestTag/team": "false"}})
+    assert allows([policy(null)], "ec2:RunInstances", "*", {"aws:RequestTag/team": "x"})
+    assert not allows([policy(null)], "ec2:RunInstances", "*", {})
+    arn = dict(tagged, Condition={"ArnLike": {"aws:SourceArn": "arn:aws:emr:*:111122223333:*"}})
+    assert allows([policy(arn)], "ec2:RunInstances", "*", {"aws:SourceArn": "arn:aws:emr:eu-west-1:111122223333:cluster/j-1"})
+
+
+def test_unknown_syntax_is_refused_not_skipped():
+    dated = {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"DateLessThan": {"aws:CurrentTime": "2030"}}}
+    with pytest.raises(Unsupported):
+        allows([policy(dated)], "s3:GetObject", "x", {"aws:CurrentTime": "2026"})
+    variable = {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    with pytest.raises(Unsupported):
+        allows([policy(variable)], "s3:GetObject", "arn:aws:s3:::b/x/y")
+
+
+def test_render_intrinsics():
+    template = {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}
+    value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b-", {"Ref": "AWS::AccountId"}, "/x"]]}
+    assert render(value, template) == "arn:aws:s3:::b-111122223333/x"
+    assert render({"Fn::GetAtt": ["Key", "Arn"]}, template) == "arn:aws:kms:eu-west-1:111122223333:key/Key"
+    assert render({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}"}, template) == "arn:aws:logs:eu-west-1"
+
+
+def test_emr_service_policy_v2_needs_the_request_tag():
+    """The rule that kept the first round's cluster from launching, on the real policy text."""
+    document = json.loads(aws_managed_policies_data)["AmazonEMRServicePolicy_v2"]["Document"]
+    instance = "arn:aws:ec2:eu-west-1:111122223333:instance/*"
+    tag = "aws:RequestTag/for-use-with-amazon-emr-managed-policies"
+    assert allows([document], "ec2:RunInstances", instance, {tag: "true"})
+    assert not allows([document], "ec2:RunInstances", instance, {})
