@@ -166,6 +166,11 @@ class Dataset(_Frozen):
         return f"quarantine/{self.curated_prefix}"
 
     @property
+    def report_prefix(self) -> str:
+        """One JSON report per curation run (read / written / rejected per rule), in the curated bucket."""
+        return f"reports/{self.curated_prefix}"
+
+    @property
     def sample_dir(self) -> Path:
         return self.directory / SAMPLE_DIR
 
@@ -411,3 +416,69 @@ def _display(path: Path) -> str:
         return str(path.relative_to(REPOSITORY))
     except ValueError:
         return str(path)
+
+
+def job_spec(dataset: Dataset) -> dict:
+    """The declaration the curation job reads (`--spec`), as plain JSON: the job runs on the EMR
+    nodes with PySpark and the standard library only, so it cannot load the contract itself.
+    Numbers are strings so decimal bounds survive JSON exactly."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, tuple):
+            return [plain(v) for v in value]
+        return value
+
+    return {
+        "name": dataset.name,
+        "table": dataset.table,
+        "format": dataset.raw_format,
+        "csv_delimiter": dataset.csv_delimiter,
+        "columns": [
+            {
+                "name": c.name,
+                "type": c.type,
+                "raw_name": c.raw_name,
+                "expression": c.expression,
+                "format": c.format,
+                "normalize": c.normalize,
+            }
+            for c in dataset.columns
+        ],
+        "rules": [{"id": r.id, "column": r.column, "kind": r.kind, "value": plain(r.value)} for r in dataset.rules],
+        "partition": dataset.partition,
+        "event_time": dataset.event_time,
+        "key": list(dataset.key),
+        "allowed_lateness_days": dataset.allowed_lateness_days,
+    }
+
+
+def curation_step_arguments(
+    dataset: Dataset,
+    *,
+    script_uri: str,
+    raw_bucket: str,
+    curated_bucket: str,
+    database: str,
+    run_id: str,
+    start_date: str | None = None,
+    end_date: str | None = None,
+) -> list[str]:
+    """`spark-submit` arguments of one curation step, shared by the CLI and the pipeline so the
+    two can never call the job differently. Every location is derived from the dataset."""
+    args = [
+        "spark-submit", "--deploy-mode", "cluster", script_uri,
+        "--spec", json.dumps(job_spec(dataset), separators=(",", ":"), sort_keys=True),
+        "--source", f"s3://{raw_bucket}/{dataset.raw_prefix}",
+        "--target", f"s3://{curated_bucket}/{dataset.curated_prefix}",
+        "--quarantine", f"s3://{curated_bucket}/{dataset.quarantine_prefix}",
+        "--report", f"s3://{curated_bucket}/{dataset.report_prefix}{run_id}.json",
+        "--database", database,
+        "--run-id", run_id,
+    ]
+    if start_date:
+        args += ["--start-date", start_date]
+    if end_date:
+        args += ["--end-date", end_date]
+    return args
