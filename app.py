@@ -13,9 +13,11 @@ def main() -> None:
     app = cdk.App()
     try:
         settings = load_settings(app.node.get_all_context())
+        # Building checks what the settings cannot see alone (dashboard definitions against the
+        # dataset declarations) and raises the same one-line ConfigError.
+        build_stacks(app, settings)
     except ConfigError as error:
         sys.exit(f"configuration error: {error}")
-    build_stacks(app, settings)
     add_compliance_packs(app)
     assembly = app.synth()
     write_compliance_summary(app, assembly.directory)

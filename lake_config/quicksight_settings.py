@@ -1,4 +1,5 @@
-"""Settings of the QuickSight layer: the switch, the owner, and how the sales dataset is served.
+"""Settings of the QuickSight layer: the switch, the principals, the edition, how the datasets are
+served, and the dashboards built on them.
 
 Reference: the README (QuickSight), "Configuration reference".
 """
@@ -18,6 +19,13 @@ OWNER_PRINCIPAL = re.compile(
     r"(user|group)/default/[\w+=,.@-]+(/[\w+=,.@-]+)?"
 )
 OWNER_EXAMPLE = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owners"
+READERS_EXAMPLE = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-readers"
+Edition = Literal["STANDARD", "ENTERPRISE"]
+# GenerateEmbedUrlForRegisteredUser takes at most three AllowedDomains, each HTTPS (a leading
+# "*." admits every subdomain), or http://localhost for development (AWS Big Data Blog, "Scale
+# Amazon QuickSight embedded analytics with new API-based domain allow listing").
+MAX_EMBED_DOMAINS = 3
+EMBED_DOMAIN = re.compile(r"https://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?|http://localhost(:\d{1,5})?")
 # Fixed keys in the curated bucket (the README (QuickSight)): the stack, the docs and the pre-deploy
 # check (lakeops.quicksight_check) all read them from here.
 S3_MANIFEST_KEY = "quicksight/manifests/files.json"
@@ -77,16 +85,56 @@ class RowLevelSecuritySettings(Section):
         return value
 
 
+class EmbeddingSettings(Section):
+    """Where the dashboards may be embedded (`lakeops quicksight embed-url`); empty: nowhere."""
+
+    allowed_domains: list[str] = []
+    # GenerateEmbedUrlForRegisteredUser accepts 15-600 minutes.
+    session_lifetime_minutes: Annotated[int, Field(ge=15, le=600)] = 60
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        if len(value) > MAX_EMBED_DOMAINS or len(set(value)) != len(value):
+            raise ValueError(f"must list at most {MAX_EMBED_DOMAINS} distinct domains (QuickSight's limit per embed URL)")
+        for domain in value:
+            if not EMBED_DOMAIN.fullmatch(domain):
+                raise ValueError(
+                    f"{domain!r} must be https://<host>[:port] (https://*.<host> for every subdomain) or "
+                    "http://localhost[:port], without a path: QuickSight embeds only in HTTPS pages, and localhost"
+                )
+        return value
+
+
+class DashboardSettings(Section):
+    """The analyses and dashboards of `datasets/<name>/dashboard.json`, one per dataset that has one."""
+
+    enabled: bool = True
+    # Readers may download a visual's data as CSV from the published dashboard.
+    export_to_csv: bool = False
+    # Forecasts on line charts and insight visuals (autonarratives): Enterprise edition only.
+    # Off, the stack leaves both out of the definitions.
+    ml_insights: bool = True
+    embedding: EmbeddingSettings = EmbeddingSettings()
+
+
 class QuickSightSettings(Section):
-    """QuickSight is off unless a stage switches it on; on, it needs an owner in the identity region."""
+    """QuickSight is off unless a stage switches it on; on, it needs an owner in the identity region.
+
+    `edition` is the one of the account's subscription; a feature that edition lacks is refused here
+    (row-level security, hourly refresh, ML insights and embedding need Enterprise)."""
 
     enabled: bool = False
     identity_region: Annotated[str | None, Field(validate_default=True)] = None
     owner_principal: Annotated[str | None, Field(validate_default=True)] = None
+    # Viewer access to the published dashboards; unset, only the owners see them.
+    readers_principal: str | None = None
+    edition: Edition = "ENTERPRISE"
     import_mode: Literal["SPICE", "DIRECT_QUERY"] = "SPICE"
     refresh: RefreshSettings = RefreshSettings()
     s3_source: bool = True
     row_level_security: RowLevelSecuritySettings = RowLevelSecuritySettings()
+    dashboards: DashboardSettings = DashboardSettings()
 
     @field_validator("identity_region")
     @classmethod
@@ -104,20 +152,61 @@ class QuickSightSettings(Section):
             if info.data.get("enabled"):
                 raise ValueError(f"is required when quicksight.enabled is true: a QuickSight user or group ARN such as {OWNER_EXAMPLE}")
             return value
-        match = OWNER_PRINCIPAL.fullmatch(value)
-        if not match:
-            raise ValueError(
-                "must be a QuickSight user or group ARN in the default namespace, "
-                f"arn:aws:quicksight:<identity region>:<account or {ACCOUNT_PLACEHOLDER}>:user|group/default/<name>, e.g. {OWNER_EXAMPLE}"
-            )
-        region = info.data.get("identity_region")
-        if region and match["region"] != region:
-            raise ValueError(
-                f"names region {match['region']}, but quicksight.identity_region is {region}: "
-                "users and groups live in the identity region"
-            )
+        return _principal(value, info, OWNER_EXAMPLE)
+
+    @field_validator("readers_principal")
+    @classmethod
+    def _readers(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else _principal(value, info, READERS_EXAMPLE)
+
+    @field_validator("refresh")
+    @classmethod
+    def _hourly_needs_enterprise(cls, value: RefreshSettings, info: ValidationInfo) -> RefreshSettings:
+        if value.interval == "HOURLY":
+            _enterprise(info, "interval HOURLY", "a Standard account refreshes SPICE at most daily")
+        return value
+
+    @field_validator("row_level_security")
+    @classmethod
+    def _rls_needs_enterprise(cls, value: RowLevelSecuritySettings, info: ValidationInfo) -> RowLevelSecuritySettings:
+        if value.enabled:
+            _enterprise(info, "enabled: true", "row-level security is an Enterprise feature")
+        return value
+
+    @field_validator("dashboards")
+    @classmethod
+    def _dashboard_features_need_enterprise(cls, value: DashboardSettings, info: ValidationInfo) -> DashboardSettings:
+        if value.enabled and value.ml_insights:
+            _enterprise(info, "ml_insights: true", "forecasts and insights (autonarratives) are ML insights; set ml_insights: false")
+        if value.embedding.allowed_domains:
+            _enterprise(info, "embedding.allowed_domains", "embedding for registered users is an Enterprise feature")
         return value
 
     def owner_arn(self, account: str) -> str:
         """The owner principal with `{account}` replaced by `account` (a literal or a token)."""
         return self.owner_principal.replace(ACCOUNT_PLACEHOLDER, account)
+
+    def readers_arn(self, account: str) -> str | None:
+        """The readers principal with `{account}` replaced, or None when none is configured."""
+        return self.readers_principal.replace(ACCOUNT_PLACEHOLDER, account) if self.readers_principal else None
+
+
+def _principal(value: str, info: ValidationInfo, example: str) -> str:
+    match = OWNER_PRINCIPAL.fullmatch(value)
+    if not match:
+        raise ValueError(
+            "must be a QuickSight user or group ARN in the default namespace, "
+            f"arn:aws:quicksight:<identity region>:<account or {ACCOUNT_PLACEHOLDER}>:user|group/default/<name>, e.g. {example}"
+        )
+    region = info.data.get("identity_region")
+    if region and match["region"] != region:
+        raise ValueError(
+            f"names region {match['region']}, but quicksight.identity_region is {region}: "
+            "users and groups live in the identity region"
+        )
+    return value
+
+
+def _enterprise(info: ValidationInfo, what: str, why: str) -> None:
+    if info.data.get("edition") == "STANDARD":
+        raise ValueError(f"{what} needs quicksight.edition ENTERPRISE (the account is STANDARD: {why})")

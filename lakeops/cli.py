@@ -14,6 +14,7 @@ from lakeops import athena, emr, glue, quicksight_check, s3data, smoke, status
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
+from lakeops.quicksight_dashboards import quicksight_group
 from lakeops.table import format_bytes, format_table
 
 DEFAULT_TIMEOUT = 1800.0
@@ -191,3 +192,7 @@ def check_quicksight(lake: Lake, account_id, subscription_only, print_manifest):
     code = quicksight_check.exit_code(verdicts)
     if code:
         raise error_with_exit_code(code, "QuickSight is not ready for this stage: fix the lines marked NOT READY, then deploy.")
+
+
+# `quicksight export | diff | embed-url` (lakeops.quicksight_dashboards).
+cli.add_command(quicksight_group)

@@ -1,35 +1,28 @@
-"""QuickSight over the lake: a run-as role, the Athena and S3 data sources, the sales dataset."""
+"""QuickSight over the lake: a run-as role, the Athena and S3 data sources, one dataset per
+declared dataset, and the analyses and dashboards defined in `datasets/<name>/dashboard.json`."""
 from aws_cdk import Aws, CfnOutput, CfnResource, Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
+from lake_config.dashboard_definitions import load_dashboards
+from lake_config.datasets import DECIMAL_TYPE, Column, Dataset
 from lake_config.quicksight_settings import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
 from lake_constructs.consumption.quicksight_access_role import QuickSightAccessRole
+from lake_constructs.consumption.quicksight_dashboard import QuickSightDashboard
 from lake_constructs.consumption.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
 from lake_constructs.consumption.quicksight_dataset import AthenaTableDataSet
 from stacks.analytics_stack import AnalyticsStack
 from stacks.catalog_stack import CatalogStack
 from stacks.storage_stack import StorageStack, import_lake_bucket
 
-# The curated `sales` table (docs/CONTRACTS.md) as QuickSight types.
-SALES_TABLE = "sales"
-SALES_COLUMNS = {
-    "order_id": "STRING",
-    "order_ts": "DATETIME",
-    "customer_id": "STRING",
-    "product_id": "STRING",
-    "category": "STRING",
-    "quantity": "INTEGER",
-    "unit_price": "DECIMAL",
-    "amount": "DECIMAL",
-    "currency": "STRING",
-    "country": "STRING",
-    "channel": "STRING",
-    "dt": "STRING",
-}
 ROW_RULES_TABLE = "sales_row_permissions"
+# The dataset the row-level security rules restrict (quicksight.row_level_security).
+ROW_RULES_DATASET = "sales"
+# Curated (Glue) column types as QuickSight input column types.
+QUICKSIGHT_TYPES = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "double": "DECIMAL", "boolean": "BOOLEAN",
+                    "date": "DATETIME", "timestamp": "DATETIME"}
 
 
 class QuickSightStack(Stack):
@@ -98,27 +91,62 @@ class QuickSightStack(Stack):
             rules_arn = rules.arn
             self._location("RowRules", curated_bucket, ROW_RULES_PREFIX, "CSV rules of row-level security")
 
-        self.sales = AthenaTableDataSet(
-            self,
-            "SalesDataSet",
-            data_set_id=f"{settings.prefix}-sales",
-            name=f"{settings.prefix} sales",
-            data_source_arn=self.athena.arn,
-            database=database,
-            table=SALES_TABLE,
-            columns=SALES_COLUMNS,
-            import_mode=config.import_mode,
-            owner=owner,
-            row_level_permissions_arn=rules_arn,
-            refresh=config.refresh,
-        )
-        CfnOutput(self, "SalesDataSetId", value=self.sales.data_set.data_set_id, description="QuickSight dataset of curated sales")
+        # --- issue 11: one QuickSight dataset per declared dataset (id `<prefix>-<dataset>`, types
+        # from the contract through quicksight_column_type). Minimal on purpose: branch issue-9-lake
+        # makes the same conversion, and the two are reconciled at merge.
+        self.data_sets: dict[str, AthenaTableDataSet] = {}
+        for dataset in settings.datasets:
+            title = dataset.name.title().replace("_", "")
+            self.data_sets[dataset.name] = AthenaTableDataSet(
+                self,
+                f"{title}DataSet",
+                data_set_id=f"{settings.prefix}-{dataset.name}",
+                name=f"{settings.prefix} {dataset.name}",
+                data_source_arn=self.athena.arn,
+                database=database,
+                table=dataset.table,
+                columns=quicksight_columns(dataset),
+                import_mode=config.import_mode,
+                owner=owner,
+                row_level_permissions_arn=rules_arn if dataset.name == ROW_RULES_DATASET else None,
+                refresh=config.refresh,
+            )
+            CfnOutput(self, f"{title}DataSetId", value=f"{settings.prefix}-{dataset.name}",
+                      description=f"QuickSight dataset of curated {dataset.name}")
+        # --- end of issue 11's dataset loop
+
+        self.dashboards: dict[str, QuickSightDashboard] = {}
+        if config.dashboards.enabled:
+            self._dashboards(settings, owner)
 
         # cfn-lint checks every region and QuickSight is offered in most, not all: this stack
         # belongs only in a QuickSight region (the README (QuickSight), "Regions").
         for resource in self.node.find_all():
             if isinstance(resource, CfnResource) and resource.cfn_resource_type.startswith("AWS::QuickSight::"):
                 resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ["E3006"]}})
+
+    def _dashboards(self, settings: LakeSettings, owner: str) -> None:
+        """One analysis and dashboard per dataset with a `dashboard.json`, checked against the
+        declarations first (a renamed column stops synth with one line)."""
+        config = settings.quicksight
+        readers = config.readers_arn(settings.account or Aws.ACCOUNT_ID)
+        for definition in load_dashboards(settings.datasets):
+            name = definition.dataset.name
+            title = name.title().replace("_", "")
+            self.dashboards[name] = QuickSightDashboard(
+                self,
+                f"{title}Dashboard",
+                dashboard=definition,
+                analysis_id=f"{settings.prefix}-{name}-analysis",
+                dashboard_id=f"{settings.prefix}-{name}",
+                name=f"{settings.prefix} {name}",
+                data_set_arns={used: self.data_sets[used].arn for used in definition.data_set_names},
+                owner=owner,
+                readers=readers,
+                export_to_csv=config.dashboards.export_to_csv,
+                ml_insights=config.dashboards.ml_insights,
+            )
+            CfnOutput(self, f"{title}DashboardId", value=f"{settings.prefix}-{name}", description=f"QuickSight dashboard of {name}")
 
     def _location(self, id: str, bucket: s3.IBucket, key: str, description: str) -> None:
         CfnOutput(self, id, value=f"s3://{bucket.bucket_name}/{key}", description=description)
@@ -169,3 +197,13 @@ class QuickSightStack(Stack):
         )
         rules.node.add_dependency(table)
         return rules
+
+
+def quicksight_column_type(column: Column) -> str:
+    """The QuickSight input column type of a curated column type (`decimal(p,s)` is DECIMAL)."""
+    return "DECIMAL" if DECIMAL_TYPE.fullmatch(column.type) else QUICKSIGHT_TYPES[column.type]
+
+
+def quicksight_columns(dataset: Dataset) -> dict[str, str]:
+    """Every column of the curated table, the date partition last (Glue keeps it as text)."""
+    return {**{column.name: quicksight_column_type(column) for column in dataset.columns}, dataset.partition: "STRING"}

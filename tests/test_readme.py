@@ -36,3 +36,14 @@ def test_documented_values_match_cdk_json(stage):
         for part in row[0].split("."):
             value = value[part]
         assert row[column].strip().replace(",", "") == rendered(value).replace(",", ""), f"README says {row[0]} = {row[column].strip()} in {stage}"
+
+
+def test_the_spice_table_is_computed_from_the_samples():
+    """The README's SPICE figures are counted from the shipped sample data, not written by hand."""
+    from scripts.spice_capacity import estimate, readme_table
+
+    settings = load_settings({**CDK_CONTEXT, "stage": "prod"})
+    table = readme_table(settings.datasets)
+    assert table in (ROOT / "README.md").read_text(), f"update the README's SPICE table to:\n{table}"
+    sales = estimate(settings.dataset("sales"))
+    assert sales.rows > 0 and sales.bytes_per_row > 8 * (len(settings.dataset("sales").columns) + 1)

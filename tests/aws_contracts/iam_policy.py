@@ -189,6 +189,7 @@ ARN_FORMATS = {
     "AWS::SecretsManager::Secret": "arn:{p}:secretsmanager:{r}:{a}:secret:{id}-AbCdEf",
     "AWS::StepFunctions::StateMachine": "arn:{p}:states:{r}:{a}:stateMachine:{id}",
     "AWS::Lambda::Function": "arn:{p}:lambda:{r}:{a}:function:{id}",
+    "AWS::QuickSight::DataSet": "arn:{p}:quicksight:{r}:{a}:dataset/{id}",
 }
 
 

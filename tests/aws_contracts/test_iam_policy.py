@@ -62,6 +62,8 @@ def test_render_intrinsics():
     assert render(value, template) == "arn:aws:s3:::b-111122223333/x"
     assert render({"Fn::GetAtt": ["Key", "Arn"]}, template) == "arn:aws:kms:eu-west-1:111122223333:key/Key"
     assert render({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}"}, template) == "arn:aws:logs:eu-west-1"
+    data_set = {"Resources": {"Sales": {"Type": "AWS::QuickSight::DataSet"}}}
+    assert render({"Fn::GetAtt": ["Sales", "Arn"]}, data_set, {"Sales": "lake-prod-sales"}) == "arn:aws:quicksight:eu-west-1:111122223333:dataset/lake-prod-sales"
 
 
 def test_emr_service_policy_v2_needs_the_request_tag():

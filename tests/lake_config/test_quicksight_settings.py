@@ -139,3 +139,79 @@ def test_synth_stops_with_one_line():
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("configuration error: invalid setting stages.dev.quicksight.owner_principal: is required when quicksight.enabled is true")
+
+
+STANDARD = ENABLED | {"edition": "STANDARD", "dashboards": {"ml_insights": False}}
+
+
+def test_standard_edition_without_enterprise_features_is_accepted():
+    assert load_settings(context(**STANDARD)).quicksight.edition == "STANDARD"
+
+
+@pytest.mark.parametrize(
+    "change, setting, expected",
+    [
+        ({"row_level_security": {"enabled": True}}, "row_level_security", "enabled: true needs quicksight.edition ENTERPRISE"),
+        ({"refresh": {"interval": "HOURLY"}}, "refresh", "interval HOURLY needs quicksight.edition ENTERPRISE"),
+        ({"dashboards": {"ml_insights": True}}, "dashboards", "ml_insights: true needs quicksight.edition ENTERPRISE"),
+        ({"dashboards": {"ml_insights": False, "embedding": {"allowed_domains": ["https://bi.example.com"]}}}, "dashboards",
+         "embedding.allowed_domains needs quicksight.edition ENTERPRISE"),
+    ],
+)  # fmt: skip
+def test_standard_edition_refuses_enterprise_features(change, setting, expected):
+    message = error_for(**STANDARD | change)
+    assert message.startswith(f"invalid setting stages.dev.quicksight.{setting}: {expected} (the account is STANDARD: ")
+
+
+def test_the_edition_is_one_of_the_two_quicksight_sells():
+    assert error_for(**ENABLED | {"edition": "PRO"}).startswith("invalid setting stages.dev.quicksight.edition: Input should be 'STANDARD' or 'ENTERPRISE'")
+
+
+def test_readers_principal_is_checked_like_the_owner():
+    readers = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-readers"
+    assert load_settings(context(**ENABLED | {"readers_principal": readers})).quicksight.readers_arn("123456789012") == (
+        "arn:aws:quicksight:us-east-1:123456789012:group/default/lake-readers"
+    )
+    assert load_settings(context(**ENABLED)).quicksight.readers_arn("123456789012") is None
+    message = error_for(**ENABLED | {"readers_principal": readers.replace("us-east-1", "eu-west-1")})
+    assert message.startswith("invalid setting stages.dev.quicksight.readers_principal: names region eu-west-1, but quicksight.identity_region is us-east-1")
+
+
+@pytest.mark.parametrize("domains", [["https://bi.example.com"], ["https://*.example.com", "http://localhost:8000", "https://app.example.com:8443"]])
+def test_embedding_domains_accepted(domains):
+    settings = load_settings(context(**ENABLED | {"dashboards": {"embedding": {"allowed_domains": domains}}}))
+    assert settings.quicksight.dashboards.embedding.allowed_domains == domains
+
+
+@pytest.mark.parametrize(
+    "domains, expected",
+    [
+        (["http://bi.example.com"], "'http://bi.example.com' must be https://<host>[:port]"),
+        (["https://bi.example.com/reports"], "without a path"),
+        (["https://a.example.com", "https://b.example.com", "https://c.example.com", "https://d.example.com"], "at most 3 distinct domains"),
+        (["https://a.example.com", "https://a.example.com"], "at most 3 distinct domains"),
+    ],
+)
+def test_embedding_domains_refused(domains, expected):
+    message = error_for(**ENABLED | {"dashboards": {"embedding": {"allowed_domains": domains}}})
+    assert message.startswith("invalid setting stages.dev.quicksight.dashboards.embedding.allowed_domains: ")
+    assert expected in message
+
+
+@pytest.mark.parametrize("minutes", [14, 601])
+def test_embedding_session_lifetime_is_what_quicksight_accepts(minutes):
+    message = error_for(**ENABLED | {"dashboards": {"embedding": {"session_lifetime_minutes": minutes}}})
+    assert message.startswith("invalid setting stages.dev.quicksight.dashboards.embedding.session_lifetime_minutes: ")
+
+
+def test_the_embedding_bounds_are_the_apis():
+    """AWS's side: the lifetime and domain limits are the ones botocore's model of the API declares."""
+    import botocore.session
+
+    from lake_config.quicksight_settings import MAX_EMBED_DOMAINS, EmbeddingSettings
+
+    request = botocore.session.get_session().get_service_model("quicksight").operation_model("GenerateEmbedUrlForRegisteredUser").input_shape
+    lifetime = request.members["SessionLifetimeInMinutes"].metadata
+    bounds = {type(m).__name__: m for m in EmbeddingSettings.model_fields["session_lifetime_minutes"].metadata}
+    assert (bounds["Ge"].ge, bounds["Le"].le) == (lifetime["min"], lifetime["max"])
+    assert f"up to {['zero', 'one', 'two', 'three'][MAX_EMBED_DOMAINS]} domains" in request.members["AllowedDomains"].documentation

@@ -9,7 +9,7 @@ from cfnlint.api import lint_all
 
 from compliance import add_compliance_packs
 from lake_config.quicksight_settings import RESTRICTABLE_COLUMNS
-from stacks.quicksight_stack import SALES_COLUMNS
+from stacks.quicksight_stack import quicksight_columns
 from tests.conftest import synthesize
 
 # The lists, spelled out here so a change to the constants cannot pass unnoticed.
@@ -230,11 +230,12 @@ def test_spice_imports_on_the_configured_schedule(prod):
     sales = data_sets(prod)["datalake-prod-sales"]
     assert sales["ImportMode"] == "SPICE"
     assert sales["IngestionWaitPolicy"] == {"WaitForSpiceIngestion": True, "IngestionWaitTimeInHours": 1}
-    (schedule,) = resources(prod, "AWS::QuickSight::RefreshSchedule")
+    schedules = {schedule["DataSetId"]: schedule for schedule in resources(prod, "AWS::QuickSight::RefreshSchedule")}
     refresh = prod.settings.quicksight.refresh
-    assert schedule["DataSetId"] == "datalake-prod-sales"
-    assert schedule["Schedule"]["RefreshType"] == "FULL_REFRESH"
-    assert schedule["Schedule"]["ScheduleFrequency"] == {"Interval": refresh.interval, "TimeOfTheDay": refresh.time_of_day, "TimeZone": refresh.timezone}
+    assert sorted(schedules) == sorted(f"{prod.settings.prefix}-{dataset.name}" for dataset in prod.settings.datasets)
+    for schedule in schedules.values():
+        assert schedule["Schedule"]["RefreshType"] == "FULL_REFRESH"
+        assert schedule["Schedule"]["ScheduleFrequency"] == {"Interval": refresh.interval, "TimeOfTheDay": refresh.time_of_day, "TimeZone": refresh.timezone}
 
 
 def test_direct_query_has_no_refresh_schedule(variant):
@@ -299,5 +300,6 @@ def test_region_availability_is_the_only_lint_exception(prod):
         assert skipped == expected, resource["Type"]
 
 
-def test_restrictable_columns_are_text_columns_of_the_dataset():
-    assert set(RESTRICTABLE_COLUMNS) <= {name for name, type in SALES_COLUMNS.items() if type == "STRING"} - {"dt", "order_id"}
+def test_restrictable_columns_are_text_columns_of_the_dataset(prod):
+    columns = quicksight_columns(prod.settings.dataset("sales"))
+    assert set(RESTRICTABLE_COLUMNS) <= {name for name, type in columns.items() if type == "STRING"} - {"dt", "order_id"}
