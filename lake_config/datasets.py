@@ -443,6 +443,8 @@ def job_spec(dataset: Dataset) -> dict:
                 "expression": c.expression,
                 "format": c.format,
                 "normalize": c.normalize,
+                # A derived column's rules are checked only where these columns are valid.
+                "sources": list(c.sources),
             }
             for c in dataset.columns
         ],

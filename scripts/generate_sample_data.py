@@ -208,7 +208,7 @@ def sales(rows=None):
     rng = random.Random(SALES_SEED)
     dirt, day_counts, customers = SALES_DIRT, None, 600
     if rows:
-        dirt = _scaled(SALES_DIRT, rows / SALES_ROWS)
+        dirt = _scaled(SALES_DIRT, rows / SCALE_BASE["sales"])
         added = sum(count for count, effect in dirt.values() if effect == DUPLICATE)
         day_counts, customers = _day_counts(rows - added), max(600, rows // 6)
     sample = Sample("sales")
@@ -223,7 +223,7 @@ def sales(rows=None):
 CLICK_SEED = 20260102
 CLICK_ROWS_PER_DAY = 380
 LATENESS_DAYS = 1  # datasets/clickstream/contract.odcs.yaml: allowedLatenessDays
-CLICK_FIELDS = ["event_id", "event_ts", "user_id", "session_id", "event_type", "page",
+CLICK_FIELDS = ["event_id", "event_ts", "event_type", "user_id", "session_id", "page",
                 "referrer", "device", "country"]
 CLICK_DIRT = {
     "exact_duplicate": (8, DUPLICATE),           # the tag manager retried a send
@@ -410,7 +410,7 @@ def clickstream(rows=None):
     rng = random.Random(CLICK_SEED)
     dirt = CLICK_DIRT
     if rows:
-        dirt = _scaled(CLICK_DIRT, rows / (CLICK_ROWS_PER_DAY * DAYS))
+        dirt = _scaled(CLICK_DIRT, rows / SCALE_BASE["clickstream"])
         added = sum(count for kind, (count, effect) in dirt.items() if effect == DUPLICATE)
         day_counts = _day_counts(rows - added, weekend=1.2)
     else:
@@ -424,6 +424,8 @@ def clickstream(rows=None):
 
 
 GENERATORS = {"sales": (sales, SALES_DIRT), "clickstream": (clickstream, CLICK_DIRT)}
+# Rows that --rows scales the documented dirt from.
+SCALE_BASE = {"sales": SALES_ROWS, "clickstream": CLICK_ROWS_PER_DAY * DAYS}
 
 
 def main(argv=None):
