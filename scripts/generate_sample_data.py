@@ -22,6 +22,7 @@ belongs to them, because the named queries compare raw and curated over those da
 """
 import argparse
 import csv
+import itertools
 import datetime as dt
 import io
 import json
@@ -133,6 +134,8 @@ def _sales_days(rng, day_counts, customers):
     product_w = [1 / (i + 1) ** 0.6 for i in range(len(products))]
     rng.shuffle(product_w)
     customer_w = [rng.paretovariate(1.5) for _ in customers]
+    # Cumulative weights once, not per draw (what choices() would redo each call): same draws.
+    product_cw, customer_cw = list(itertools.accumulate(product_w)), list(itertools.accumulate(customer_w))
     days, next_id = [], 1
     for d in range(DAYS):
         day = _day(d)
@@ -144,8 +147,8 @@ def _sales_days(rng, day_counts, customers):
                          for _ in range(n))
         rows = []
         for sec in seconds:
-            sku, category, base = rng.choices(products, product_w)[0]
-            cust, country = rng.choices(customers, customer_w)[0]
+            sku, category, base = rng.choices(products, cum_weights=product_cw)[0]
+            cust, country = rng.choices(customers, cum_weights=customer_cw)[0]
             currency = COUNTRIES[country][0]
             ts = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=sec)
             rows.append({
@@ -316,7 +319,7 @@ def _visitors(rng, n):
 def _click_days(rng, day_counts, visitors):
     """Clean events per day, exactly day_counts[d] of them, each inside its own day."""
     products = [(p[0], p[1]) for p in _catalog(random.Random(SALES_SEED))]
-    visitor_w = [rng.paretovariate(2.0) for _ in visitors]
+    visitor_cw = list(itertools.accumulate(rng.paretovariate(2.0) for _ in visitors))
     days = []
     for d, target in enumerate(day_counts):
         midnight = dt.datetime.combine(_day(d), dt.time())
@@ -324,7 +327,7 @@ def _click_days(rng, day_counts, visitors):
         while len(events) < target:
             start = midnight + dt.timedelta(hours=rng.choices(range(24), HOUR_WEIGHTS)[0],
                                             milliseconds=rng.randrange(3600 * 1000))
-            session = _Session(rng, rng.choices(visitors, visitor_w)[0], start, products).run()
+            session = _Session(rng, rng.choices(visitors, cum_weights=visitor_cw)[0], start, products).run()
             events += [e for e in session if e["moment"].date() == midnight.date()][:target - len(events)]
         days.append(sorted(events, key=lambda e: e["moment"]))
     return days

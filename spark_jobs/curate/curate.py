@@ -137,7 +137,7 @@ def check_spec(spec):
     for column in spec["columns"]:
         if column["type"] not in SIMPLE_TYPES and not DECIMAL.match(column["type"]):
             raise SpecError("column %s: unsupported type %r" % (column["name"], column["type"]))
-        if column["raw_name"] == RAW_FOLDER:
+        if _raw_name(column) == RAW_FOLDER:
             raise SpecError("column %s: raw name %r is the raw folder key" % (column["name"], RAW_FOLDER))
     for rule in spec["rules"]:
         if rule["kind"] not in RULE_KINDS or rule["column"] not in columns:
@@ -170,6 +170,11 @@ def folder_range(spec, start_date, end_date):
 # --- reading --------------------------------------------------------------------------
 
 
+def _raw_name(column):
+    """The raw field or CSV header of a column; job_spec omits it where it is the column's name."""
+    return column.get("raw_name") or column["name"]
+
+
 def _raw(name):
     return "__raw__" + name
 
@@ -191,15 +196,15 @@ def read_raw(spark, spec, source, first_folder, last_folder):
     if spec["format"] == "parquet":
         frame = spark.read.option("basePath", source).parquet(source)
         stored = {f.name: f.dataType.typeName() for f in frame.schema.fields}
-        values = [F.col("`%s`" % c["raw_name"]).cast("string") if c["raw_name"] in stored
+        values = [F.col("`%s`" % _raw_name(c)).cast("string") if _raw_name(c) in stored
                   else F.lit(None).cast("string") for c in raw_columns]
         for c in raw_columns:
-            if c["type"] in ("date", "timestamp") and stored.get(c["raw_name"]) in ("date", "timestamp"):
-                native[c["name"]] = stored[c["raw_name"]]
-                extra.append(F.col("`%s`" % c["raw_name"]).alias(_native(c["name"])))
+            if c["type"] in ("date", "timestamp") and stored.get(_raw_name(c)) in ("date", "timestamp"):
+                native[c["name"]] = stored[_raw_name(c)]
+                extra.append(F.col("`%s`" % _raw_name(c)).alias(_native(c["name"])))
         corrupt = F.lit(None).cast("string")
     else:
-        schema = T.StructType([T.StructField(c["raw_name"], T.StringType()) for c in raw_columns]
+        schema = T.StructType([T.StructField(_raw_name(c), T.StringType()) for c in raw_columns]
                               + [T.StructField(CORRUPT, T.StringType()), T.StructField(RAW_FOLDER, T.StringType())])
         reader = (spark.read.schema(schema).option("basePath", source).option("mode", "PERMISSIVE")
                   .option("columnNameOfCorruptRecord", CORRUPT))
@@ -210,7 +215,7 @@ def read_raw(spark, spec, source, first_folder, last_folder):
                      .option("sep", spec.get("csv_delimiter") or ",").option("escape", '"').csv(source))
         else:
             frame = reader.json(source)
-        values = [F.col("`%s`" % c["raw_name"]) for c in raw_columns]
+        values = [F.col("`%s`" % _raw_name(c)) for c in raw_columns]
         corrupt = F.col(CORRUPT)
     if first_folder:
         frame = frame.filter(F.col(RAW_FOLDER) >= first_folder)
@@ -267,9 +272,9 @@ def _bound(value):
     return F.lit(Decimal(str(value)))
 
 
-def rule_broken(rule, column, spec):
+def rule_broken(rule, column):
     """Condition (true = broken) of one contract rule on the typed row."""
-    kind, value = rule["kind"], rule["value"]
+    kind, value = rule["kind"], rule.get("value")
     derived = bool(column.get("expression"))
     typed = F.col("`%s`" % column["name"])
     text = typed.cast("string") if derived else F.col(_text(column["name"]))
@@ -301,7 +306,7 @@ def rules_column(spec):
     columns = {c["name"]: c for c in spec["columns"]}
     broken = {}
     for rule in spec["rules"]:
-        condition = F.coalesce(rule_broken(rule, columns[rule["column"]], spec), F.lit(False))
+        condition = F.coalesce(rule_broken(rule, columns[rule["column"]]), F.lit(False))
         broken.setdefault(rule["column"], []).append((rule["id"], condition))
     ids = []
     for name, conditions in broken.items():
@@ -337,7 +342,8 @@ def check(raw, spec, start_date, end_date, native=()):
     if end_date:
         in_range = in_range & (F.col(spec["partition"]) <= end_date)
     status = F.when(F.size(RULES) > 0, REJECTED).when(in_range, KEPT).otherwise(OUTSIDE)
-    return frame.withColumn(STATUS, status)
+    # The cleaned text has served the rules; the raw text stays for the quarantine.
+    return frame.withColumn(STATUS, status).drop(*[_text(c["name"]) for c in raw_columns])
 
 
 def keep_earliest(kept, spec):
@@ -442,7 +448,8 @@ def curate(spark, args):
         quarantined = sorted(quarantined)
         if quarantined:
             write_partitions(quarantine_rows(checked, spec, args.run_id), RAW_FOLDER, args.quarantine)
-        ranked = keep_earliest(checked.filter(F.col(STATUS) == KEPT), spec).persist()
+        kept = checked.filter(F.col(STATUS) == KEPT).select(*curated_columns(spec), ARRIVAL, FILE)
+        ranked = keep_earliest(kept, spec).persist()
         try:
             late = F.col(spec["partition"]) < F.col(ARRIVAL)
             per_partition = ranked.groupBy(spec["partition"]).agg(

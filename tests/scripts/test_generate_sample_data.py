@@ -1,6 +1,7 @@
 """The sample-data generator: the shipped samples are exactly what it makes, the dirt it
 documents is the dirt it writes, and the first week of every sample is clean (the named
 queries compare raw and curated over 2026-01-01..07)."""
+import functools
 import importlib.util
 import json
 import re
@@ -22,9 +23,15 @@ DATASETS = {d.name: d for d in load_settings(stage_context("dev")).datasets if d
 FIRST_DIRTY_DAY = "2026-01-08"
 
 
-@pytest.fixture(scope="module", params=sorted(DATASETS))
+@functools.cache
+def made(name):
+    """The shipped-size sample of `name`, generated once for this module."""
+    return gen.GENERATORS[name][0]()
+
+
+@pytest.fixture(params=sorted(DATASETS))
 def sample(request):
-    return DATASETS[request.param], gen.GENERATORS[request.param][0]()
+    return DATASETS[request.param], made(request.param)
 
 
 def test_every_deployed_dataset_ships_a_generated_sample():
@@ -34,38 +41,37 @@ def test_every_deployed_dataset_ships_a_generated_sample():
 
 
 def test_shipped_sample_is_what_the_generator_makes(sample):
-    dataset, made = sample
+    dataset, generated = sample
     shipped = {str(p.relative_to(dataset.sample_dir)): p.read_bytes()
                for p in dataset.sample_dir.rglob("*") if p.is_file()}
-    assert sorted(shipped) == sorted(made.files)
-    assert [name for name in made.files if shipped[name] != made.files[name]] == []
+    assert sorted(shipped) == sorted(generated.files)
+    assert [name for name in generated.files if shipped[name] != generated.files[name]] == []
 
 
 def test_command_line_writes_the_same_files(tmp_path):
     subprocess.run([sys.executable, str(GENERATOR), "--dataset", "clickstream", "--out", str(tmp_path)],
                    check=True, capture_output=True)
-    made = gen.clickstream()
     assert {str(p.relative_to(tmp_path / "clickstream")): p.read_bytes()
-            for p in (tmp_path / "clickstream").rglob("*") if p.is_file()} == made.files
+            for p in (tmp_path / "clickstream").rglob("*") if p.is_file()} == made("clickstream").files
     refused = subprocess.run([sys.executable, str(GENERATOR), "--rows", "100"], capture_output=True, text=True)
     assert refused.returncode == 2 and "--rows needs --out" in refused.stderr
 
 
 def test_ledger_is_the_documented_dirt(sample):
-    dataset, made = sample
+    dataset, generated = sample
     documented = {kind: count for kind, (count, _) in gen.GENERATORS[dataset.name][1].items()}
-    assert Counter(d.kind for d in made.dirt) == documented
-    assert len({(d.folder, d.key, d.kind) for d in made.dirt}) == len(made.dirt), "one kind per dirty row"
+    assert Counter(d.kind for d in generated.dirt) == documented
+    assert len({(d.folder, d.key, d.kind) for d in generated.dirt}) == len(generated.dirt), "one kind per dirty row"
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))
 def test_rows_option_makes_exactly_that_many_rows_with_scaled_dirt(name):
     dataset = DATASETS[name]
     make, dirt = gen.GENERATORS[name]
-    made = make(6000)
-    assert sum(len(raw_records(dataset, data)) for data in made.files.values()) == 6000
+    large = make(6000)
+    assert sum(len(raw_records(dataset, data)) for data in large.files.values()) == 6000
     factor = 6000 / gen.SCALE_BASE[name]
-    assert Counter(d.kind for d in made.dirt) == {k: max(1, round(n * factor)) for k, (n, _) in dirt.items()}
+    assert Counter(d.kind for d in large.dirt) == {k: max(1, round(n * factor)) for k, (n, _) in dirt.items()}
 
 
 def _clean_text_problems(dataset, record):
@@ -85,10 +91,10 @@ def _clean_text_problems(dataset, record):
 
 
 def test_first_week_is_clean(sample):
-    dataset, made = sample
-    assert all(d.folder >= FIRST_DIRTY_DAY and d.event_day >= FIRST_DIRTY_DAY for d in made.dirt)
+    dataset, generated = sample
+    assert all(d.folder >= FIRST_DIRTY_DAY and d.event_day >= FIRST_DIRTY_DAY for d in generated.dirt)
     checked = 0
-    for path, data in made.files.items():
+    for path, data in generated.files.items():
         folder = folder_of(path)
         if folder >= FIRST_DIRTY_DAY:
             continue
@@ -102,7 +108,7 @@ def test_first_week_is_clean(sample):
 
 def test_clickstream_looks_like_a_web_shop():
     dataset = DATASETS["clickstream"]
-    events = [json.loads(line) for data in gen.clickstream().files.values()
+    events = [json.loads(line) for data in made("clickstream").files.values()
               for line in data.decode().splitlines() if line.endswith("}")]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["event_ts"]) for e in events[:100])
     assert list(events[0]) == [c.raw_name for c in dataset.raw_columns]
@@ -123,3 +129,39 @@ def test_clickstream_looks_like_a_web_shop():
 
 def test_generator_lateness_is_the_contract_s():
     assert gen.LATENESS_DAYS == DATASETS["clickstream"].allowed_lateness_days
+
+
+def _readme_table(header):
+    """Cells of the README table whose header row starts with `header`."""
+    lines = (ROOT / "README.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(header))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        rows.append([cell.strip().strip("`") for cell in line.strip().strip("|").split("|")])
+    return rows
+
+
+def test_readme_sample_table_is_counted():
+    from tests.spark_jobs.sample_expectations import expected_report
+
+    rows = {row[0]: row for row in _readme_table("| sample | format |")}
+    assert sorted(rows) == sorted(DATASETS)
+    for name, dataset in DATASETS.items():
+        sample = made(name)
+        want = expected_report(dataset, sample, gen.GENERATORS[name][1], gen)
+        counted = [len(sample.files), want["rows_read"], sum(len(d) for d in sample.files.values()),
+                   want["rows_rejected"], want["duplicates_removed"], want["late_rows"],
+                   sum(want["rows_per_partition"].values())]
+        assert [int(cell) for cell in rows[name][2:]] == counted, name
+
+
+def test_readme_dirt_table_is_the_generator_s():
+    rows = _readme_table("| dataset | dirt | rows |")
+    assert [(r[0], r[1], int(r[2])) for r in rows] == [
+        (name, kind, count) for name in DATASETS for kind, (count, _) in gen.GENERATORS[name][1].items()]
+    for name, kind, _, does in rows:
+        effect = gen.GENERATORS[name][1][kind][1]
+        expected = {gen.DUPLICATE: "duplicate removed", gen.KEPT: "kept", gen.LATE: "kept"}.get(effect, "quarantined: `%s`" % effect)
+        assert does.startswith(expected.strip("`")), (name, kind, does)
