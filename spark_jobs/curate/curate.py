@@ -123,7 +123,7 @@ def parse_args(argv=None):
         p.error("--start-date is after --end-date")
     try:
         args.spec = check_spec(json.loads(args.spec))
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, argparse.ArgumentTypeError) as error:
         p.error("--spec: %s" % error)
     return args
 
@@ -263,8 +263,8 @@ def cast_text(column, text, native=False):
     if kind == "timestamp":
         return F.to_timestamp(text, column["format"]) if column.get("format") else text.cast("timestamp")
     precision, scale = (int(g) for g in DECIMAL.match(kind).groups())
-    pattern = r"^[+-]?[0-9]{1,%d}(\.[0-9]{1,%d})?$" % (precision - scale, scale) if scale else \
-        r"^[+-]?[0-9]{1,%d}$" % precision
+    # At least one integer digit ("0.25" for decimal(2,2)); a value still too large casts to null.
+    pattern = r"^[+-]?[0-9]{1,%d}" % max(1, precision - scale) + (r"(\.[0-9]{1,%d})?$" % scale if scale else "$")
     return F.when(text.rlike(pattern), text.cast(kind))
 
 
@@ -367,8 +367,9 @@ def write_partitions(frame, partition, path, sort=()):
     """Snappy Parquet, one file per partition, replacing only the partitions in `frame`.
 
     partitionOverwriteMode=dynamic is set on the writer so it travels with this write; on
-    EMR the EMRFS S3-optimized committer does the commit. Encryption comes from the EMR
-    security configuration and the bucket defaults.
+    EMR the EMRFS S3-optimized commit protocol (the default since 6.2.0) commits it without
+    S3 renames, as the files go to the default partition layout. Encryption comes from the
+    EMR security configuration and the bucket defaults.
     """
     (frame.repartition(partition).sortWithinPartitions(partition, *sort).write
      .mode("overwrite").option("partitionOverwriteMode", "dynamic").option("compression", "snappy")

@@ -86,6 +86,7 @@ def test_database_is_required_unless_no_catalog(job, capsys):
      "rule x:regex"),
     (lambda s: s.update(event_time=s["key"][0]), "event_time"),
     (lambda s: s["columns"][0].update(raw_name="dt"), "raw folder key"),
+    (lambda s: s.update(table="t; DROP TABLE x"), "expected [A-Za-z0-9_]+"),
 ])
 def test_a_spec_the_job_cannot_apply_is_refused(job, capsys, change, message):
     with pytest.raises(SystemExit):
