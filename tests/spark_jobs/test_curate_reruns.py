@@ -90,3 +90,13 @@ def test_late_events_are_curated_into_their_own_day(full_run, spark, generator):
         assert all(d.folder > d.event_day for d in late)
         late_checked += len(late)
     assert late_checked > 0, "a shipped sample has late events"
+
+
+def test_a_range_without_raw_folders_writes_nothing_and_says_so(job, spark, tmp_path):
+    dataset = next(d for d in shipped_datasets())
+    lake = LocalLake(tmp_path)
+    lake.add_raw(dataset, dataset.sample_dir)
+    run = lake.curate(job, spark, dataset, run_id="empty-1", start_date="2030-01-01", end_date="2030-01-02")
+    assert (run.report["rows_read"], run.report["rows_written"], run.report["partitions_written"]) == (0, 0, [])
+    assert not run.target.exists() and not run.quarantine.exists()
+    assert run.report_file.is_file()
