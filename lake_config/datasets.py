@@ -60,6 +60,12 @@ OPTION_RULES = {
     "maximum": "maximum",
     "exclusiveMaximum": "exclusive_maximum",
 }
+# AddJobFlowSteps (EMR API Reference): "The string values passed into HadoopJarStep object
+# cannot exceed a total of 10240 characters." The curation step carries the job spec there.
+HADOOP_JAR_STEP_LIMIT = 10240
+STEP_JAR = "command-runner.jar"
+# Longest values of the other step arguments: S3 bucket names, Glue database names, run ids.
+_LONGEST = {"bucket": 63, "database": 255, "run_id": 255, "script_uri": 200}
 # Contract- and property-level customProperties the lake understands; others are refused.
 CONTRACT_PROPERTIES = {"allowedLatenessDays", "namedQueries"}
 COLUMN_PROPERTIES = {"normalize", "rawName"}
@@ -198,9 +204,15 @@ def load_dataset(name: str, root: Path = DATASETS_DIR) -> Dataset:
     if problem:
         raise ConfigError(f"dataset {name!r}: {where} is not a valid ODCS v3 contract: {problem}")
     try:
-        return _dataset(name, path.parent, document)
+        dataset = _dataset(name, path.parent, document)
     except _Invalid as invalid:
         raise ConfigError(f"dataset {name!r}: {where}: {invalid}") from None
+    if (size := curation_step_size(dataset)) > HADOOP_JAR_STEP_LIMIT:
+        raise ConfigError(
+            f"dataset {name!r}: {where}: its curation step would pass up to {size} characters to EMR, over the "
+            f"{HADOOP_JAR_STEP_LIMIT} AddJobFlowSteps allows per step; declare fewer rules or shorter patterns"
+        )
+    return dataset
 
 
 class _Invalid(Exception):
@@ -421,7 +433,9 @@ def _display(path: Path) -> str:
 def job_spec(dataset: Dataset) -> dict:
     """The declaration the curation job reads (`--spec`), as plain JSON: the job runs on the EMR
     nodes with PySpark and the standard library only, so it cannot load the contract itself.
-    Numbers are strings so decimal bounds survive JSON exactly."""
+    Numbers are strings so decimal bounds survive JSON exactly. Empty fields are left out (and
+    `raw_name` where it is the column's name): the spec travels in the step's arguments, which
+    AddJobFlowSteps caps (HADOOP_JAR_STEP_LIMIT)."""
 
     def plain(value: Any) -> Any:
         if isinstance(value, Decimal):
@@ -430,23 +444,28 @@ def job_spec(dataset: Dataset) -> dict:
             return [plain(v) for v in value]
         return value
 
+    def compact(entry: dict) -> dict:
+        return {key: value for key, value in entry.items() if value not in (None, [])}
+
     return {
         "name": dataset.name,
         "table": dataset.table,
         "format": dataset.raw_format,
         "csv_delimiter": dataset.csv_delimiter,
         "columns": [
-            {
+            compact({
                 "name": c.name,
                 "type": c.type,
-                "raw_name": c.raw_name,
+                "raw_name": c.raw_name if c.raw_name != c.name else None,
                 "expression": c.expression,
                 "format": c.format,
                 "normalize": c.normalize,
-            }
+                # A derived column's rules are checked only where these columns are valid.
+                "sources": list(c.sources),
+            })
             for c in dataset.columns
         ],
-        "rules": [{"id": r.id, "column": r.column, "kind": r.kind, "value": plain(r.value)} for r in dataset.rules],
+        "rules": [compact({"id": r.id, "column": r.column, "kind": r.kind, "value": plain(r.value)}) for r in dataset.rules],
         "partition": dataset.partition,
         "event_time": dataset.event_time,
         "key": list(dataset.key),
@@ -482,3 +501,19 @@ def curation_step_arguments(
     if end_date:
         args += ["--end-date", end_date]
     return args
+
+
+def curation_step_size(dataset: Dataset) -> int:
+    """Characters of the curation step's HadoopJarStep (jar and arguments) at its longest:
+    the longest bucket names, database name, run id and script URI, with both dates."""
+    args = curation_step_arguments(
+        dataset,
+        script_uri="s3://" + "b" * _LONGEST["bucket"] + "/" + "k" * (_LONGEST["script_uri"] - _LONGEST["bucket"] - 6),
+        raw_bucket="b" * _LONGEST["bucket"],
+        curated_bucket="b" * _LONGEST["bucket"],
+        database="d" * _LONGEST["database"],
+        run_id="r" * _LONGEST["run_id"],
+        start_date="2026-01-01",
+        end_date="2026-01-31",
+    )
+    return len(STEP_JAR) + sum(len(arg) for arg in args)

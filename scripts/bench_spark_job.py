@@ -1,56 +1,59 @@
 #!/usr/bin/env python3
-"""Benchmark the curation job locally and compare raw CSV with curated Parquet bytes.
+"""Benchmark the generic curation job on every shipped dataset, and on large generated sets.
 
-Prints Markdown. Timings: the Spark session start (JVM + SparkContext) is measured once,
-then the job runs --runs times in that warm session, each into a fresh folder; the
-median of those runs is the job time. Bytes:
+Prints Markdown. For each dataset: the shipped sample, then `--rows` raw rows made by
+scripts/generate_sample_data.py into a temporary folder (never into the repository).
 
-* storage: all raw ``*.csv`` vs all curated ``*.parquet`` files (Hadoop's ``.crc`` and
-  ``_SUCCESS`` side files are not counted: they are not written to S3);
-* the example query ``SELECT dt, channel, SUM(quantity * unit_price) FROM sales
-  WHERE dt BETWEEN '2026-01-01' AND '2026-01-07' GROUP BY dt, channel``:
-  - raw: Athena reads the whole CSV files of the matching partitions;
-  - Parquet, reported estimate: for each file of the matching partitions, the
-    compressed size of the column chunks of ``channel``, ``quantity`` and ``unit_price``
-    (``ColumnChunkMetaData.getTotalSize``, read from the footers with parquet-hadoop
-    through Spark's JVM), plus the footer and its 8-byte trailer, which Athena reads to
-    locate the chunks. ``dt`` is a folder name, not stored in the files;
-  - Parquet, upper bound: the whole files of the matching partitions. For files this
-    small it is also the likely Athena figure: Trino, Athena v3's engine, reads a Parquet
-    file under ``parquet.small-file-threshold`` (3 MB by default) whole, and reads
-    footers in one 48 KB tail request. Column pruning pays off on files of many MB.
-Athena bills at least 10 MB per query, so on a sample this small both cost the same;
-the ratios are what carries over to real volumes.
+* Time: the Spark session starts once (measured); each job run is timed in that warm
+  session, into a fresh folder; rows per second is raw rows read / median run time.
+* Bytes, for each of the dataset's shipped curated queries (datasets/<name>/queries/*.sql):
+  Spark plans the query over the curated Parquet, and its file scan says which partitions
+  and columns the query needs. Parquet figure: the compressed column chunks of those
+  columns (`ColumnChunkMetaData.getTotalSize`, from the footers with parquet-hadoop
+  through Spark's JVM) plus each file's footer and 8-byte trailer, which an engine reads
+  to locate them. Raw figure: the whole CSV / JSON files of the same `dt` folders, which a
+  text format cannot skip into. Whole Parquet files are shown too: Trino (Athena v3's
+  engine) reads files under 3 MB whole (parquet.small-file-threshold), as the shipped
+  samples' files are.
 """
 import argparse
+import contextlib
 import importlib.util
+import io
+import json
+import os
+import platform
 import statistics
 import struct
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-JOB = REPO / "spark_jobs" / "curate_sales" / "curate_sales.py"
-QUERY_COLUMNS = ("channel", "quantity", "unit_price")
-QUERY_DAYS = ("2026-01-01", "2026-01-07")
+sys.path.insert(0, str(REPO))
+
+from lake_config import load_settings  # noqa: E402
+from lake_config.datasets import curation_step_arguments  # noqa: E402
+
+RAW_BUCKET, CURATED_BUCKET = "raw-bucket", "curated-bucket"
+CONTEXT = json.loads((REPO / "cdk.json").read_text())["context"]
 
 
-def load_job():
-    spec = importlib.util.spec_from_file_location("curate_sales", JOB)
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def files(root, suffix):
-    """Data files only: names starting with '.' or '_' are Hadoop side files."""
-    return [p for p in Path(root).rglob("*" + suffix) if not p.name.startswith((".", "_"))]
+def data_files(root):
+    """Data files only: names starting with '.' or '_' are Hadoop side files, not uploaded."""
+    return [p for p in Path(root).rglob("*") if p.is_file() and not p.name.startswith((".", "_"))]
 
 
-def in_range(path):
-    dt = next(part[3:] for part in path.parts if part.startswith("dt="))
-    return QUERY_DAYS[0] <= dt <= QUERY_DAYS[1]
+def folder_day(path):
+    return next(part[3:] for part in Path(path).parts if part.startswith("dt="))
 
 
 def footer_bytes(path):
@@ -65,86 +68,127 @@ def footer_bytes(path):
 def column_chunk_bytes(spark, path, columns):
     """Compressed bytes of the named columns' chunks in one Parquet file, from its footer."""
     jvm = spark._jvm
-    conf = spark._jsc.hadoopConfiguration()
     hfile = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-        jvm.org.apache.hadoop.fs.Path("file://" + str(path.resolve())), conf)
+        jvm.org.apache.hadoop.fs.Path(path), spark._jsc.hadoopConfiguration())
     reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(hfile)
     try:
-        total = 0
-        for block in reader.getFooter().getBlocks():
-            for chunk in block.getColumns():
-                if chunk.getPath().toDotString() in columns:
-                    total += chunk.getTotalSize()
-        return total
+        return sum(chunk.getTotalSize() for block in reader.getFooter().getBlocks()
+                   for chunk in block.getColumns() if chunk.getPath().toDotString() in columns)
     finally:
         reader.close()
 
 
+def scanned(spark, sql):
+    """(partition values, files with sizes, columns) the query's Parquet scan needs, from its plan."""
+    leaves = spark.sql(sql)._jdf.queryExecution().sparkPlan().collectLeaves()
+    days, paths, columns = set(), [], set()
+    for i in range(leaves.size()):
+        leaf = leaves.apply(i)
+        if not leaf.nodeName().startswith("Scan parquet"):
+            continue
+        columns |= set(leaf.requiredSchema().fieldNames())
+        for directory in leaf.selectedPartitions():
+            days.add(directory.values().getUTF8String(0).toString())
+            files = directory.files()
+            paths += [(files.apply(j).getPath().toString(), files.apply(j).getLen()) for j in range(files.size())]
+    return days, paths, columns
+
+
+class Bench:
+    def __init__(self, spark, job, root):
+        self.spark, self.job, self.root = spark, job, Path(root)
+
+    def curate(self, dataset, raw_dir, label, runs):
+        """Times of `runs` job runs over raw_dir, and the last run's report and target."""
+        times, report = [], None
+        for i in range(runs):
+            out = self.root / ("%s-%s-%d" % (dataset.name, label, i))
+            args = curation_step_arguments(dataset, script_uri="-", raw_bucket=RAW_BUCKET, curated_bucket=CURATED_BUCKET,
+                                           database="unused", run_id="bench")[4:] + ["--no-catalog"]
+            args = [a.replace("s3://%s/%s" % (RAW_BUCKET, dataset.raw_prefix), str(raw_dir) + "/")
+                     .replace("s3://%s/" % CURATED_BUCKET, str(out) + "/") for a in args]
+            started = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                report = self.job.main(args, spark=self.spark)
+            times.append(time.perf_counter() - started)
+        return times, report, out / dataset.curated_prefix
+
+    def query_bytes(self, dataset, raw_dir, target):
+        view = "bench_%s" % dataset.name
+        self.spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        self.spark.read.parquet(str(target)).createOrReplaceTempView(view)
+        rows = []
+        for query in dataset.named_queries:
+            if "curated" not in query.zones:
+                continue
+            days, paths, columns = scanned(self.spark, query.sql.replace("{database}.{table}", view))
+            raw = sum(p.stat().st_size for p in data_files(raw_dir) if folder_day(p) in days)
+            chunks = sum(column_chunk_bytes(self.spark, path, columns) for path, _ in paths)
+            footers = sum(footer_bytes(path.replace("file:", "", 1)) for path, _ in paths)
+            whole = sum(size for _, size in paths)
+            rows.append((query.name, len(days), sorted(columns), raw, whole, chunks + footers))
+        return rows
+
+
+def print_tables(results, startup, master):
+    print("## Curation job, local (%s)\n" % master)
+    print("Machine: %s, %d CPUs visible, Python %s; Spark session start %.1f s (once).\n"
+          % (platform.platform(terse=True), os.cpu_count(), platform.python_version(), startup))
+    print("| dataset | input | raw rows | raw bytes | runs (s) | median | rows/s | written | rejected | duplicates |")
+    print("|---|---|---:|---:|---|---:|---:|---:|---:|---:|")
+    for r in results:
+        report = r["report"]
+        print("| %s | %s | %d | %d | %s | %.2f s | %d | %d | %d | %d |" % (
+            r["dataset"], r["label"], report["rows_read"], r["raw_bytes"], " / ".join("%.1f" % t for t in r["times"]),
+            statistics.median(r["times"]), report["rows_read"] / statistics.median(r["times"]),
+            report["rows_written"], report["rows_rejected"], report["duplicates_removed"]))
+    print("\n## Bytes a shipped query reads: raw text vs curated Snappy Parquet\n")
+    print("| dataset | input | query | partitions | columns | raw files | Parquet, whole files | Parquet, column chunks + footers | chunks / raw |")
+    print("|---|---|---|---:|---|---:|---:|---:|---:|")
+    for r in results:
+        for name, days, columns, raw, whole, chunks in r["queries"]:
+            print("| %s | %s | %s | %d | %s | %d | %d | %d | %.1f%% |" % (
+                r["dataset"], r["label"], name, days, ", ".join(columns), raw, whole, chunks, 100.0 * chunks / raw))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default=str(REPO / "sample_data" / "sales"))
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="raw rows of each generated set (0: samples only)")
+    parser.add_argument("--runs", type=int, default=3, help="job runs per sample (generated sets run once)")
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--shuffle-partitions", default="4")
+    parser.add_argument("--stage", default="dev", help="stage whose datasets are benchmarked")
     args = parser.parse_args(argv)
 
-    job = load_job()
+    generator = load(REPO / "scripts" / "generate_sample_data.py", "generate_sample_data")
+    job = load(REPO / "spark_jobs" / "curate" / "curate.py", "curate")
+    datasets = [d for d in load_settings({**CONTEXT, "stage": args.stage}).datasets if d.name in generator.GENERATORS]
     from pyspark.sql import SparkSession
 
-    t0 = time.perf_counter()
-    spark = (SparkSession.builder.master(args.master).appName("bench_curate_sales")
+    started = time.perf_counter()
+    spark = (SparkSession.builder.master(args.master).appName("bench-curate")
              .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-             .config("spark.sql.shuffle.partitions", args.shuffle_partitions)
-             .config("spark.driver.host", "127.0.0.1")
-             .config("spark.driver.bindAddress", "127.0.0.1")
+             .config("spark.driver.memory", "2g").config("spark.sql.shuffle.partitions", "4")
+             .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
-    startup = time.perf_counter() - t0
-
+    startup = time.perf_counter() - started
+    results = []
     with tempfile.TemporaryDirectory(prefix="bench_curate_") as tmp:
-        times = []
-        for i in range(args.runs):
-            target = Path(tmp) / ("run%d" % i) / "sales"
-            t = time.perf_counter()
-            summary = job.main(["--source", args.source, "--target", str(target), "--no-catalog"],
-                               spark=spark)
-            times.append(time.perf_counter() - t)
-        csvs, parquets = files(args.source, ".csv"), files(target, ".parquet")
-        raw_total = sum(p.stat().st_size for p in csvs)
-        pq_total = sum(p.stat().st_size for p in parquets)
-        raw_query = sum(p.stat().st_size for p in csvs if in_range(p))
-        pq_files = [p for p in parquets if in_range(p)]
-        pq_upper = sum(p.stat().st_size for p in pq_files)
-        pq_chunks = sum(column_chunk_bytes(spark, p, QUERY_COLUMNS) for p in pq_files)
-        pq_footers = sum(footer_bytes(p) for p in pq_files)
+        bench = Bench(spark, job, tmp)
+        for dataset in datasets:
+            inputs = [("sample", dataset.sample_dir, args.runs)]
+            if args.rows:
+                raw_dir = Path(tmp) / "generated" / dataset.name
+                generator.GENERATORS[dataset.name][0](args.rows).write(raw_dir)
+                inputs.append(("%d rows" % args.rows, raw_dir, 1))
+            for label, raw_dir, runs in inputs:
+                times, report, target = bench.curate(dataset, raw_dir, label.replace(" ", ""), runs)
+                results.append({"dataset": dataset.name, "label": label, "times": times, "report": report,
+                                "raw_bytes": sum(p.stat().st_size for p in data_files(raw_dir)),
+                                "queries": bench.query_bytes(dataset, raw_dir, target)})
+                print("%s %s: %.1f s" % (dataset.name, label, statistics.median(times)), file=sys.stderr)
     spark.stop()
-
-    pq_query = pq_chunks + pq_footers
-    print("## Curation job, local (%s, spark.sql.shuffle.partitions=%s)\n"
-          % (args.master, args.shuffle_partitions))
-    print("| measure | value |\n|---|---:|")
-    print("| Spark session start (JVM + SparkContext), once | %.2f s |" % startup)
-    print("| job runs in the warm session | %s |" % " / ".join("%.2f s" % t for t in times))
-    print("| **job median of %d runs** | **%.2f s** |" % (len(times), statistics.median(times)))
-    print("| rows read / written | %d / %d |" % (summary["rows_read"], summary["rows_written"]))
-    print("| partitions written | %d |\n" % len(summary["partitions_written"]))
-    print("## Bytes: raw CSV vs curated Snappy Parquet\n")
-    print("| bytes | raw CSV | curated Parquet | Parquet / CSV |\n|---|---:|---:|---:|")
-    print("| stored, all %d days (%d vs %d files) | %d | %d | %.1f%% |"
-          % (len(summary["partitions_written"]), len(csvs), len(parquets),
-             raw_total, pq_total, 100.0 * pq_total / raw_total))
-    span = "dt %s..%s" % QUERY_DAYS
-    print("| query reads, %s: whole files of the matching partitions | %d | %d | %.1f%% |"
-          % (span, raw_query, pq_upper, 100.0 * pq_upper / raw_query))
-    print("| query reads, %s: Parquet column chunks + footers only | %d | %d | %.1f%% |"
-          % (span, raw_query, pq_query, 100.0 * pq_query / raw_query))
-    print("\nRaw: whole CSV files of the matching partitions (CSV cannot skip columns).")
-    print("Parquet, column-pruned: %d bytes of column chunks (%s) + %d bytes of footers, %d files;"
-          % (pq_chunks, ", ".join(QUERY_COLUMNS), pq_footers, len(pq_files)))
-    print("what Athena reads from large files. Open-source Trino (Athena v3's engine) reads")
-    print("files under 3 MB whole (parquet.small-file-threshold), so for this sample Athena")
-    print("likely reports the whole-file figure.")
-    print("Athena bills at least 10 MB per query: on this sample both queries cost the same.")
+    print_tables(results, startup, args.master)
 
 
 if __name__ == "__main__":

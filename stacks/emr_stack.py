@@ -19,7 +19,7 @@ from stacks.catalog_stack import DATASET_PREFIX, CatalogStack
 from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
 from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name
 
-CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate_sales" / "curate_sales.py"
+CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate" / "curate.py"
 CURATED_TABLE = "sales"
 LOG_PREFIX = "emr/"
 TLS_OBJECT_KEY = "tls/emr-certificates.zip"

@@ -1,5 +1,37 @@
-"""One local SparkSession for the Spark tests: the JVM start dominates their run time."""
+"""One local SparkSession for the Spark tests (the JVM start dominates their run time), and a
+local stand-in for the lake's buckets that runs the curation job with the arguments
+`lake_config.datasets.curation_step_arguments` builds, exactly as the CLI and the pipeline do."""
+import contextlib
+import importlib.util
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+
+from lake_config import load_settings
+from lake_config.datasets import curation_step_arguments
+from tests.helpers import ROOT, stage_context
+
+JOB = ROOT / "spark_jobs" / "curate" / "curate.py"
+GENERATOR = ROOT / "scripts" / "generate_sample_data.py"
+RAW_BUCKET, CURATED_BUCKET = "raw-bucket", "curated-bucket"
+SCRIPT_URI = "s3://artifacts/curate.py"
+
+
+def load_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def shipped_datasets():
+    """The datasets the dev stage deploys that ship a generated sample."""
+    generator = load_module(GENERATOR, "generate_sample_data")
+    return [d for d in load_settings(stage_context("dev")).datasets if d.name in generator.GENERATORS]
 
 
 @pytest.fixture(scope="session")
@@ -12,10 +44,10 @@ def spark(tmp_path_factory):
     pyspark_sql = pytest.importorskip("pyspark.sql")
     home = tmp_path_factory.mktemp("spark")
     session = (
-        pyspark_sql.SparkSession.builder.master("local[2]").appName("test-curate-sales")
+        pyspark_sql.SparkSession.builder.master("local[2]").appName("test-curate")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "2")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -33,3 +65,116 @@ def spark(tmp_path_factory):
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def job():
+    return load_module(JOB, "curate")
+
+
+@pytest.fixture(scope="session")
+def generator():
+    return load_module(GENERATOR, "generate_sample_data")
+
+
+@dataclass
+class Run:
+    report: dict
+    stdout: str
+    target: Path
+    quarantine: Path
+    report_file: Path
+
+
+class LocalLake:
+    """s3://raw-bucket/ and s3://curated-bucket/ as two folders under `root`."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    def local(self, uri):
+        for bucket, zone in ((RAW_BUCKET, "raw"), (CURATED_BUCKET, "curated")):
+            uri = uri.replace("s3://%s/" % bucket, "%s/%s/" % (self.root, zone))
+        return uri
+
+    def add_raw(self, dataset, sample_dir):
+        shutil.copytree(sample_dir, self.root / "raw" / dataset.raw_prefix)
+
+    def arguments(self, dataset, *, run_id, database=None, start_date=None, end_date=None):
+        args = curation_step_arguments(
+            dataset, script_uri=SCRIPT_URI, raw_bucket=RAW_BUCKET, curated_bucket=CURATED_BUCKET,
+            database=database or "unused", run_id=run_id, start_date=start_date, end_date=end_date)
+        assert args[:4] == ["spark-submit", "--deploy-mode", "cluster", SCRIPT_URI]
+        return [self.local(a) for a in args[4:]] + ([] if database else ["--no-catalog"])
+
+    def curate(self, job, spark, dataset, *, run_id="test-run", **options):
+        args = self.arguments(dataset, run_id=run_id, **options)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            report = job.main(args, spark=spark)
+        return Run(report, out.getvalue(), self.root / "curated" / dataset.curated_prefix,
+                   self.root / "curated" / dataset.quarantine_prefix,
+                   self.root / "curated" / ("%s%s.json" % (dataset.report_prefix, run_id)))
+
+
+def curated_table_ddl(dataset, database, location):
+    """The curated table as CloudFormation creates it from the contract (Hive, Parquet)."""
+    columns = ", ".join("`%s` %s" % (c.name, c.type) for c in dataset.columns)
+    return ("CREATE TABLE `%s`.`%s` (%s) PARTITIONED BY (`%s` string) STORED AS PARQUET LOCATION '%s'"
+            % (database, dataset.table, columns, dataset.partition, location))
+
+
+def read_parquet(spark, path):
+    """A partitioned folder as Athena sees it: partition values strings, not inferred dates."""
+    spark.conf.set("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+    try:
+        return spark.read.parquet(str(path))
+    finally:
+        spark.conf.unset("spark.sql.sources.partitionColumnTypeInference.enabled")
+
+
+def files(root):
+    """Data files under root with (size, mtime): what a re-run must leave alone."""
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in Path(root).rglob("*.parquet")}
+
+
+def report_schema():
+    """The report's JSON Schema, as docs/DATASETS.md defines it (the first json block after
+    the 'Report schema' heading)."""
+    text = (ROOT / "docs" / "DATASETS.md").read_text()
+    section = text[text.index("### Report schema"):]
+    block = section[section.index("```json") + len("```json"):]
+    return json.loads(block[:block.index("```")])
+
+
+SHIPPED_DATABASE = "shipped_curated"
+
+
+@pytest.fixture(scope="session")
+def shipped_lake(tmp_path_factory, spark):
+    """Every shipped sample in the raw bucket, its curated table created from the contract."""
+    lake = LocalLake(tmp_path_factory.mktemp("lake"))
+    spark.sql("CREATE DATABASE IF NOT EXISTS %s" % SHIPPED_DATABASE)
+    for dataset in shipped_datasets():
+        lake.add_raw(dataset, dataset.sample_dir)
+        location = lake.local("s3://%s/%s" % (CURATED_BUCKET, dataset.curated_prefix))
+        spark.sql(curated_table_ddl(dataset, SHIPPED_DATABASE, location))
+    return lake
+
+
+@pytest.fixture(scope="session")
+def full_run(shipped_lake, job, spark, generator):
+    """name -> (dataset, its sample with the ledger, its DIRT, the run over all of it): one
+    run per dataset and test session, as on EMR (catalog registration included)."""
+    runs = {}
+
+    def run(name):
+        if name not in runs:
+            dataset = next(d for d in shipped_datasets() if d.name == name)
+            make, dirt_kinds = generator.GENERATORS[name]
+            result = shipped_lake.curate(job, spark, dataset, run_id="full-1", database=SHIPPED_DATABASE)
+            runs[name] = (dataset, make(), dirt_kinds, result)
+        return runs[name]
+
+    return run

@@ -463,7 +463,7 @@ def test_curation_script_is_a_file_asset_read_by_the_nodes_and_published(stage):
     manifest = json.loads(Path(stage.assembly.directory, f"datalake-{stage.stage}-emr.assets.json").read_text())
     (asset_hash,) = [h for h, a in manifest["files"].items() if a["displayName"] == "CurationScript"]
     source = Path(stage.assembly.directory, manifest["files"][asset_hash]["source"]["path"])
-    assert source.read_bytes() == (ROOT / "spark_jobs" / "curate_sales" / "curate_sales.py").read_bytes()
+    assert source.read_bytes() == (ROOT / "spark_jobs" / "curate" / "curate.py").read_bytes()
     (script_object,) = [r for r in readable_objects(stage) if asset_hash in r]
     assert script_object.endswith(f'/{asset_hash}.py"]]' + "}"), "exactly the script object, no wildcard"
     parameters = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources(stage, "AWS::SSM::Parameter").values()}
