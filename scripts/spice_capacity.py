@@ -55,7 +55,16 @@ def raw_rows(dataset: Dataset, files: list[Path]):
             if dataset.raw_format == "csv":
                 yield from csv.DictReader(handle, delimiter=dataset.csv_delimiter)
             else:
-                yield from (json.loads(line) for line in handle if line.strip())
+                yield from filter(None, (_json_record(line) for line in handle if line.strip()))
+
+
+def _json_record(line: str) -> dict | None:
+    """A JSON line as a dict; None for a line the curation job would quarantine as malformed."""
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def estimate(dataset: Dataset) -> Estimate | None:
