@@ -19,7 +19,7 @@ F = pytest.importorskip("pyspark.sql.functions")
 
 REPO = Path(__file__).resolve().parents[2]
 JOB = REPO / "spark_jobs" / "curate_sales" / "curate_sales.py"
-SAMPLE = REPO / "sample_data" / "sales"
+SAMPLE = REPO / "datasets" / "sales" / "sample"
 GENERATOR = REPO / "scripts" / "generate_sample_data.py"
 DAYS = ["2026-01-%02d" % d for d in range(1, 15)]
 RAW_HEADER = ["order_id", "order_ts", "customer_id", "product_id", "category",
