@@ -1,4 +1,4 @@
-"""Settings of the QuickSight layer: the switch, the owner, and how the sales dataset is served.
+"""Settings of the QuickSight layer: the switch, the owner, and how the datasets are served.
 
 Reference: the README (QuickSight), "Configuration reference".
 """
@@ -22,9 +22,8 @@ OWNER_EXAMPLE = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owner
 # check (lakeops.quicksight_check) all read them from here.
 S3_MANIFEST_KEY = "quicksight/manifests/files.json"
 S3_FILES_PREFIX = "quicksight/files/"
-ROW_RULES_PREFIX = "quicksight/row-level-security/sales/"
-# Text columns of the curated sales table that row-level rules may restrict.
-RESTRICTABLE_COLUMNS = ("category", "channel", "country", "currency", "customer_id", "product_id")
+# Row-level rules of a dataset live under this prefix + "<dataset>/".
+ROW_RULES_PREFIX = "quicksight/row-level-security/"
 Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
 
@@ -63,18 +62,26 @@ class RefreshSettings(Section):
 
 
 class RowLevelSecuritySettings(Section):
-    """Rows of the sales dataset a reader sees, from the rules table `sales_row_permissions`."""
+    """Rows of a dataset a reader sees, from its rules table `<table>_row_permissions`.
+
+    `columns` maps a dataset to the text columns of its curated table that rules restrict; the
+    stage's settings check the names against the datasets (lake_config.models)."""
 
     enabled: bool = False
     principal_column: Literal["GroupName", "UserName"] = "GroupName"
-    columns: list[str] = ["country"]
+    columns: dict[str, list[str]] = {}
 
-    @field_validator("columns")
-    @classmethod
-    def _restrictable(cls, value: list[str]) -> list[str]:
-        if not value or len(set(value)) != len(value) or not set(value) <= set(RESTRICTABLE_COLUMNS):
-            raise ValueError(f"must be distinct names out of {', '.join(RESTRICTABLE_COLUMNS)}")
-        return value
+    @model_validator(mode="after")
+    def _columns_when_enabled(self):
+        if self.enabled and not self.columns:
+            raise ValueError(
+                "row_level_security.columns must map at least one dataset to the text columns its rules restrict, "
+                'e.g. {"sales": ["country"]}'
+            )
+        for dataset, columns in self.columns.items():
+            if not columns or len(set(columns)) != len(columns):
+                raise ValueError(f"row_level_security.columns.{dataset} must list distinct column names (got {columns!r})")
+        return self
 
 
 class QuickSightSettings(Section):

@@ -1,35 +1,26 @@
-"""QuickSight over the lake: a run-as role, the Athena and S3 data sources, the sales dataset."""
+"""QuickSight over the lake: a run-as role, the Athena and S3 data sources, a dataset per lake dataset."""
 from aws_cdk import Aws, CfnOutput, CfnResource, Stack
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
+from lake_config.datasets import Dataset
 from lake_config.quicksight_settings import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
 from lake_constructs.consumption.quicksight_access_role import QuickSightAccessRole
+from lake_constructs.consumption.quicksight_columns import FieldType, quicksight_columns
 from lake_constructs.consumption.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
 from lake_constructs.consumption.quicksight_dataset import AthenaTableDataSet
 from stacks.analytics_stack import AnalyticsStack
-from stacks.catalog_stack import CatalogStack
+from stacks.catalog_stack import CatalogStack, construct_id
 from stacks.storage_stack import StorageStack, import_lake_bucket
 
-# The curated `sales` table (docs/CONTRACTS.md) as QuickSight types.
-SALES_TABLE = "sales"
-SALES_COLUMNS = {
-    "order_id": "STRING",
-    "order_ts": "DATETIME",
-    "customer_id": "STRING",
-    "product_id": "STRING",
-    "category": "STRING",
-    "quantity": "INTEGER",
-    "unit_price": "DECIMAL",
-    "amount": "DECIMAL",
-    "currency": "STRING",
-    "country": "STRING",
-    "channel": "STRING",
-    "dt": "STRING",
-}
-ROW_RULES_TABLE = "sales_row_permissions"
+ROW_RULES_SUFFIX = "_row_permissions"
+
+
+def row_rules_table(dataset: Dataset) -> str:
+    """The rules table of a dataset's row-level security, beside its curated table."""
+    return f"{dataset.table}{ROW_RULES_SUFFIX}"
 
 
 class QuickSightStack(Stack):
@@ -58,6 +49,8 @@ class QuickSightStack(Stack):
         owner = config.owner_arn(settings.account or Aws.ACCOUNT_ID)
         database = catalog.curated_database_name
         curated_bucket = import_lake_bucket(self, settings, "curated")
+        rls = config.row_level_security
+        restricted = [settings.dataset(name) for name in rls.columns] if rls.enabled else []
 
         self.access_role = QuickSightAccessRole(
             self,
@@ -66,6 +59,8 @@ class QuickSightStack(Stack):
             results_location=analytics.workgroup.output_location,
             curated_bucket=curated_bucket,
             database_name=database,
+            datasets=settings.datasets,
+            extra_tables=tuple(row_rules_table(dataset) for dataset in restricted),
             key=storage.key,
         )
         role_arn = self.access_role.role.role_arn
@@ -92,27 +87,26 @@ class QuickSightStack(Stack):
             self._location("S3Manifest", curated_bucket, S3_MANIFEST_KEY, "Upload the S3 data source's manifest here")
             self._location("S3Files", curated_bucket, S3_FILES_PREFIX, "Files the S3 data source reads")
 
-        rules_arn = None
-        if config.row_level_security.enabled:
-            rules = self._row_rules(settings, database, curated_bucket, owner)
-            rules_arn = rules.arn
-            self._location("RowRules", curated_bucket, ROW_RULES_PREFIX, "CSV rules of row-level security")
-
-        self.sales = AthenaTableDataSet(
-            self,
-            "SalesDataSet",
-            data_set_id=f"{settings.prefix}-sales",
-            name=f"{settings.prefix} sales",
-            data_source_arn=self.athena.arn,
-            database=database,
-            table=SALES_TABLE,
-            columns=SALES_COLUMNS,
-            import_mode=config.import_mode,
-            owner=owner,
-            row_level_permissions_arn=rules_arn,
-            refresh=config.refresh,
-        )
-        CfnOutput(self, "SalesDataSetId", value=self.sales.data_set.data_set_id, description="QuickSight dataset of curated sales")
+        # One dataset per lake dataset, id `<prefix>-<dataset>` (analyses and dashboards refer to it).
+        self.data_sets: dict[str, AthenaTableDataSet] = {}
+        for dataset in settings.datasets:
+            id = construct_id(dataset.name)
+            rules_arn = self._row_rules(settings, dataset, database, curated_bucket, owner).arn if dataset in restricted else None
+            data_set = self.data_sets[dataset.name] = AthenaTableDataSet(
+                self,
+                f"{id}DataSet",
+                data_set_id=f"{settings.prefix}-{dataset.name}",
+                name=f"{settings.prefix} {dataset.name}",
+                data_source_arn=self.athena.arn,
+                database=database,
+                table=dataset.table,
+                columns=quicksight_columns(dataset),
+                import_mode=config.import_mode,
+                owner=owner,
+                row_level_permissions_arn=rules_arn,
+                refresh=config.refresh,
+            )
+            CfnOutput(self, f"{id}DataSetId", value=data_set.data_set.data_set_id, description=f"QuickSight dataset of curated {dataset.name}")
 
         # cfn-lint checks every region and QuickSight is offered in most, not all: this stack
         # belongs only in a QuickSight region (the README (QuickSight), "Regions").
@@ -123,23 +117,25 @@ class QuickSightStack(Stack):
     def _location(self, id: str, bucket: s3.IBucket, key: str, description: str) -> None:
         CfnOutput(self, id, value=f"s3://{bucket.bucket_name}/{key}", description=description)
 
-    def _row_rules(self, settings: LakeSettings, database: str, curated_bucket: s3.IBucket, owner: str) -> AthenaTableDataSet:
-        """The rules table (a CSV prefix in the curated zone) and the rules dataset over it."""
+    def _row_rules(self, settings: LakeSettings, dataset: Dataset, database: str, curated_bucket: s3.IBucket, owner: str) -> AthenaTableDataSet:
+        """The dataset's rules table (a CSV prefix in the curated zone) and the rules dataset over it."""
         rls = settings.quicksight.row_level_security
+        id = construct_id(dataset.name)
         principal = rls.principal_column.lower()
-        columns = [principal, *rls.columns]
+        columns = [principal, *rls.columns[dataset.name]]
+        prefix = f"{ROW_RULES_PREFIX}{dataset.name}/"
         table = glue.CfnTable(
             self,
-            "RowRulesTable",
+            f"{id}RowRulesTable",
             catalog_id=Aws.ACCOUNT_ID,
             database_name=database,
             table_input=glue.CfnTable.TableInputProperty(
-                name=ROW_RULES_TABLE,
-                description=f"Row-level security of the QuickSight sales dataset: which {rls.principal_column} sees which rows.",
+                name=row_rules_table(dataset),
+                description=f"Row-level security of the QuickSight {dataset.name} dataset: which {rls.principal_column} sees which rows.",
                 table_type="EXTERNAL_TABLE",
                 parameters={"classification": "csv", "skip.header.line.count": "1"},
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    location=f"s3://{curated_bucket.bucket_name}/{ROW_RULES_PREFIX}",
+                    location=f"s3://{curated_bucket.bucket_name}/{prefix}",
                     input_format="org.apache.hadoop.mapred.TextInputFormat",
                     output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
                     # Empty fields read as NULL, which a QuickSight rule takes as "every value".
@@ -153,13 +149,13 @@ class QuickSightStack(Stack):
         )
         rules = AthenaTableDataSet(
             self,
-            "RowRulesDataSet",
-            data_set_id=f"{settings.prefix}-sales-row-rules",
-            name=f"{settings.prefix} sales row rules",
+            f"{id}RowRulesDataSet",
+            data_set_id=f"{settings.prefix}-{dataset.name}-row-rules",
+            name=f"{settings.prefix} {dataset.name} row rules",
             data_source_arn=self.athena.arn,
             database=database,
-            table=ROW_RULES_TABLE,
-            columns={column: "STRING" for column in columns},
+            table=row_rules_table(dataset),
+            columns={column: FieldType("STRING") for column in columns},
             # Rules take effect as soon as the CSV changes, with no import to wait for.
             import_mode="DIRECT_QUERY",
             owner=owner,
@@ -168,4 +164,5 @@ class QuickSightStack(Stack):
             use_as="RLS_RULES",
         )
         rules.node.add_dependency(table)
+        self._location(f"{id}RowRules", curated_bucket, prefix, f"CSV rules of row-level security on {dataset.name}")
         return rules
