@@ -75,12 +75,12 @@ class RowLevelSecuritySettings(Section):
     def _columns_when_enabled(self):
         if self.enabled and not self.columns:
             raise ValueError(
-                "row_level_security.columns must map at least one dataset to the text columns its rules restrict, "
+                "columns: must map at least one dataset to the text columns its rules restrict when enabled is true, "
                 'e.g. {"sales": ["country"]}'
             )
         for dataset, columns in self.columns.items():
             if not columns or len(set(columns)) != len(columns):
-                raise ValueError(f"row_level_security.columns.{dataset} must list distinct column names (got {columns!r})")
+                raise ValueError(f"columns.{dataset}: must list distinct column names (got {columns!r})")
         return self
 
 

@@ -51,3 +51,6 @@ class CuratedTable(Construct):
             ),
         )
         self.table.apply_removal_policy(RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY)
+        # A fixed logical ID per dataset: a refactor of construct paths can never replace the
+        # table (and drop the partitions the job registered); tests pin it.
+        self.table.override_logical_id(id)

@@ -122,10 +122,27 @@ def test_good_schedules(refresh):
     assert load_settings(context(**ENABLED | {"refresh": refresh})).quicksight.refresh.interval == refresh["interval"]
 
 
-@pytest.mark.parametrize("columns", [[], ["amount"], ["country", "country"], "country"])
-def test_bad_row_level_security_columns(columns):
+@pytest.mark.parametrize(
+    "columns, setting, expected",
+    [
+        ({}, "columns", "must map at least one dataset"),
+        (["country"], "columns", "valid dictionary"),
+        ({"sales": []}, "columns.sales", "distinct column names"),
+        ({"sales": ["country", "country"]}, "columns.sales", "distinct column names"),
+        ({"sales": ["amount"]}, "columns.sales", "'amount' is not a text column of sales; rules can restrict order_id,"),
+        ({"orders": ["country"]}, "columns.orders", "'orders' is not a dataset of this stage (sales, clickstream)"),
+    ],
+)
+def test_bad_row_level_security_columns(columns, setting, expected):
     message = error_for(**ENABLED | {"row_level_security": {"enabled": True, "columns": columns}})
-    assert message.startswith("invalid setting stages.dev.quicksight.row_level_security.columns: ")
+    assert message.startswith(f"invalid setting stages.dev.quicksight.row_level_security.{setting}: ")
+    assert expected in message
+
+
+def test_row_level_security_on_any_datasets_text_columns():
+    rls = {"enabled": True, "columns": {"sales": ["country", "channel"], "clickstream": ["device"]}}
+    settings = load_settings(context(**ENABLED | {"row_level_security": rls}))
+    assert settings.quicksight.row_level_security.columns == rls["columns"]
 
 
 def test_unknown_quicksight_key_lists_the_allowed_ones():
