@@ -37,6 +37,7 @@ def fork_context(datasets_dir: Path) -> dict:
     qa = copy.deepcopy(context["stages"]["prod"])
     qa["storage"]["athena_results_expiration_days"] = 14
     qa["catalog"]["crawler_schedule"] = "cron(30 4 * * ? *)"
+    qa["quicksight"]["owner_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-owners"
     qa["quicksight"]["row_level_security"] = {"enabled": True, "columns": {THIRD_DATASET.name: ["warehouse"]}}
     context["stages"]["qa"] = qa
     context.update(

@@ -123,9 +123,9 @@ def test_each_crawler_role_allows_its_crawl_and_nothing_of_the_other_datasets(la
 # --- QuickSight -------------------------------------------------------------------------------
 
 
-def test_the_quicksight_role_reads_every_dataset_and_nothing_else(lake):
-    if "quicksight" not in lake.stacks:
-        pytest.skip(f"{lake.stage} has no QuickSight (quicksight.enabled is false)")
+@pytest.mark.parametrize("name", ["prod", "fork"])  # the stages with quicksight.enabled
+def test_the_quicksight_role_reads_every_dataset_and_nothing_else(request, name):
+    lake = request.getfixturevalue(name)
     template = lake.template_json("quicksight")
     policies = role_policies(template, role_by_principal(template, "quicksight.amazonaws.com"), names(lake, "storage", "analytics"))
     workgroup = lake.settings.prefix

@@ -236,9 +236,9 @@ QUICKSIGHT_TYPES = {
 }  # fmt: skip
 
 
-def test_a_dataset_per_lake_dataset_with_types_from_the_contract(lake):
-    if "quicksight" not in lake.stacks:
-        pytest.skip(f"{lake.stage} has no QuickSight")
+@pytest.mark.parametrize("name", ["prod", "fork"])  # the stages with quicksight.enabled
+def test_a_dataset_per_lake_dataset_with_types_from_the_contract(request, name):
+    lake = request.getfixturevalue(name)
     sets = data_sets(lake)
     for dataset in lake.settings.datasets:
         table = sets[f"{lake.settings.prefix}-{dataset.name}"]["PhysicalTableMap"]["table"]["RelationalTable"]
