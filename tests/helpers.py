@@ -42,7 +42,7 @@ def fork_context(datasets_dir: Path) -> dict:
     context["stages"]["qa"] = qa
     context.update(
         project="acme-data", stage="qa", datasets_dir=str(datasets_dir),
-        datasets=[*CDK_CONTEXT["datasets"], THIRD_DATASET.name],
+        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], THIRD_DATASET.name])),
     )
     return context
 

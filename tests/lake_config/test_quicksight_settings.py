@@ -130,7 +130,7 @@ def test_good_schedules(refresh):
         ({"sales": []}, "columns.sales", "distinct column names"),
         ({"sales": ["country", "country"]}, "columns.sales", "distinct column names"),
         ({"sales": ["amount"]}, "columns.sales", "'amount' is not a text column of sales; rules can restrict order_id,"),
-        ({"orders": ["country"]}, "columns.orders", "'orders' is not a dataset of this stage (sales, clickstream)"),
+        ({"orders": ["country"]}, "columns.orders", f"'orders' is not a dataset of this stage ({', '.join(CDK_CONTEXT['datasets'])})"),
     ],
 )
 def test_bad_row_level_security_columns(columns, setting, expected):
