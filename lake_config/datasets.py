@@ -26,6 +26,8 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"
 CONTRACT_FILE = "contract.odcs.yaml"
 SAMPLE_DIR = "sample"
+# The one curation job every dataset runs (shipped to S3 by the EMR stack, reads `job_spec`).
+CURATION_SCRIPT = REPOSITORY / "spark_jobs" / "curate" / "curate.py"
 
 # S3 prefix, Glue table, IAM resource, crawler and QuickSight id: lower case, digits, underscores.
 DATASET_NAME = re.compile(r"^[a-z][a-z0-9_]{1,29}$")
@@ -175,6 +177,11 @@ class Dataset(_Frozen):
     def report_prefix(self) -> str:
         """One JSON report per curation run (read / written / rejected per rule), in the curated bucket."""
         return f"reports/{self.curated_prefix}"
+
+    @property
+    def raw_table(self) -> str:
+        """The raw crawler's table: Glue names it after the last folder of its S3 target."""
+        return re.sub(r"[^a-z0-9_]", "_", self.raw_prefix.rstrip("/").rsplit("/", 1)[-1])
 
     @property
     def sample_dir(self) -> Path:

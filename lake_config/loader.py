@@ -1,4 +1,5 @@
 """Turn cdk.json context into `LakeSettings`, or one clear `ConfigError`."""
+import re
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -50,16 +51,37 @@ def _datasets_dir(context: Mapping[str, Any]) -> Path:
     return REPOSITORY / configured if configured else DATASETS_DIR
 
 
+# What the name patterns of models.LakeSettings mean, in words.
+NAME_RULES = {
+    "stage": "2 to 10 lower-case letters and digits, starting with a letter",
+    "project": "3 to 20 lower-case letters, digits and hyphens, starting with a letter and not ending with a hyphen "
+    "(it starts every bucket name, which S3 limits to 63 characters)",
+}
+# A validator of a whole section may name the exact setting it refuses: "<dotted.path>: message".
+_NAMED_SETTING = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[a-z0-9_]+)*): (.+)$", re.S)
+
+
 def _one_line(stage: str, exc: ValidationError, shared: Mapping[str, Any]) -> str:
     error = exc.errors(include_url=False)[0]
-    location = ".".join(str(part) for part in error["loc"])
-    top_level = bool(error["loc"]) and error["loc"][0] in shared
-    where = location if top_level else (f"stages.{stage}.{location}" if location else f"stages.{stage}")
+    loc = tuple(str(part) for part in error["loc"])
     message = error["msg"].removeprefix("Value error, ")
+    if named := _NAMED_SETTING.match(message):
+        loc, message = loc + tuple(named.group(1).split(".")), named.group(2)
+    more = f"; and {exc.error_count() - 1} more error(s)" if exc.error_count() > 1 else ""
+    if loc == ("stage",):
+        # The stage name is a key the user wrote under `stages` (and passes with -c stage=...),
+        # not a setting called `stage`.
+        return f"invalid stage name {stage!r} (a key of cdk.json 'stages', chosen with -c stage=...): must be {NAME_RULES['stage']}{more}"
+    top_level = bool(loc) and loc[0] in shared
+    location = ".".join(loc)
+    where = location if top_level else (f"stages.{stage}.{location}" if location else f"stages.{stage}")
     if error["type"] == "extra_forbidden":
         message = f"unknown setting; allowed settings here are {', '.join(_allowed_keys(error['loc'][:-1]))}"
+    elif error["type"] == "string_pattern_mismatch" and loc in (("project",),):
+        message = f"must be {NAME_RULES[loc[0]]}"
     got = "" if error["type"] == "missing" else f" (got {error['input']!r})"
-    more = f"; and {exc.error_count() - 1} more error(s)" if exc.error_count() > 1 else ""
+    if named:
+        got = ""
     return f"invalid setting {where}: {message}{got}{more}"
 
 

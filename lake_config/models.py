@@ -86,6 +86,30 @@ class LakeSettings(Section):
     def dataset(self, name: str) -> Dataset:
         return next(dataset for dataset in self.datasets if dataset.name == name)
 
+    @model_validator(mode="after")
+    def _datasets_fit_together(self):
+        """Datasets share buckets, databases and the workgroup: their names must not collide."""
+        _distinct("curated tables (schema[0].physicalName)", {d.name: d.table for d in self.datasets})
+        _distinct("raw tables (the last folder of servers[raw].location)", {d.name: d.raw_table for d in self.datasets})
+        queries = {f"{d.name}.{q.query_name(z)}": q.query_name(z) for d in self.datasets for q in d.named_queries for z in q.zones}
+        _distinct("named queries (<name>_<zone>)", queries)
+        for zone in ("raw_prefix", "curated_prefix"):
+            prefixes = sorted((getattr(d, zone), d.name) for d in self.datasets)
+            for (first, a), (second, b) in zip(prefixes, prefixes[1:]):
+                if second.startswith(first):
+                    raise ValueError(
+                        f"datasets: {b}'s {zone.replace('_', ' ')} {second} lies inside {a}'s {first}; give each dataset its own folder"
+                    )
+        names = [d.name for d in self.datasets]
+        for name, columns in self.quicksight.row_level_security.columns.items():
+            where = f"quicksight.row_level_security.columns.{name}"
+            if name not in names:
+                raise ValueError(f"{where}: {name!r} is not a dataset of this stage ({', '.join(names)})")
+            text = [c.name for c in self.dataset(name).columns if c.type == "string"]
+            if unknown := [c for c in columns if c not in text]:
+                raise ValueError(f"{where}: {unknown[0]!r} is not a text column of {name}; rules can restrict {', '.join(text)}")
+        return self
+
     @property
     def prefix(self) -> str:
         """`<project>-<stage>`: stack names, bucket names and the SSM path use it."""
@@ -99,3 +123,11 @@ class LakeSettings(Section):
     def glue_prefix(self) -> str:
         """Glue and Athena names allow underscores, not hyphens."""
         return self.prefix.replace("-", "_")
+
+
+def _distinct(what: str, names: dict[str, str]) -> None:
+    seen: dict[str, str] = {}
+    for owner, name in names.items():
+        if name in seen:
+            raise ValueError(f"datasets: {what} must be distinct, but {seen[name]} and {owner} both make {name!r}")
+        seen[name] = owner

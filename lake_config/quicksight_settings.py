@@ -30,9 +30,8 @@ EMBED_DOMAIN = re.compile(r"https://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0
 # check (lakeops.quicksight_check) all read them from here.
 S3_MANIFEST_KEY = "quicksight/manifests/files.json"
 S3_FILES_PREFIX = "quicksight/files/"
-ROW_RULES_PREFIX = "quicksight/row-level-security/sales/"
-# Text columns of the curated sales table that row-level rules may restrict.
-RESTRICTABLE_COLUMNS = ("category", "channel", "country", "currency", "customer_id", "product_id")
+# Row-level rules of a dataset live under this prefix + "<dataset>/".
+ROW_RULES_PREFIX = "quicksight/row-level-security/"
 Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
 
 
@@ -71,18 +70,26 @@ class RefreshSettings(Section):
 
 
 class RowLevelSecuritySettings(Section):
-    """Rows of the sales dataset a reader sees, from the rules table `sales_row_permissions`."""
+    """Rows of a dataset a reader sees, from its rules table `<table>_row_permissions`.
+
+    `columns` maps a dataset to the text columns of its curated table that rules restrict; the
+    stage's settings check the names against the datasets (lake_config.models)."""
 
     enabled: bool = False
     principal_column: Literal["GroupName", "UserName"] = "GroupName"
-    columns: list[str] = ["country"]
+    columns: dict[str, list[str]] = {}
 
-    @field_validator("columns")
-    @classmethod
-    def _restrictable(cls, value: list[str]) -> list[str]:
-        if not value or len(set(value)) != len(value) or not set(value) <= set(RESTRICTABLE_COLUMNS):
-            raise ValueError(f"must be distinct names out of {', '.join(RESTRICTABLE_COLUMNS)}")
-        return value
+    @model_validator(mode="after")
+    def _columns_when_enabled(self):
+        if self.enabled and not self.columns:
+            raise ValueError(
+                "columns: must map at least one dataset to the text columns its rules restrict when enabled is true, "
+                'e.g. {"sales": ["country"]}'
+            )
+        for dataset, columns in self.columns.items():
+            if not columns or len(set(columns)) != len(columns):
+                raise ValueError(f"columns.{dataset}: must list distinct column names (got {columns!r})")
+        return self
 
 
 class EmbeddingSettings(Section):
@@ -163,23 +170,23 @@ class QuickSightSettings(Section):
     @classmethod
     def _hourly_needs_enterprise(cls, value: RefreshSettings, info: ValidationInfo) -> RefreshSettings:
         if value.interval == "HOURLY":
-            _enterprise(info, "interval HOURLY", "a Standard account refreshes SPICE at most daily")
+            _enterprise(info, "interval", "HOURLY", "a Standard account refreshes SPICE at most daily")
         return value
 
     @field_validator("row_level_security")
     @classmethod
     def _rls_needs_enterprise(cls, value: RowLevelSecuritySettings, info: ValidationInfo) -> RowLevelSecuritySettings:
         if value.enabled:
-            _enterprise(info, "enabled: true", "row-level security is an Enterprise feature")
+            _enterprise(info, "enabled", "true", "row-level security is an Enterprise feature")
         return value
 
     @field_validator("dashboards")
     @classmethod
     def _dashboard_features_need_enterprise(cls, value: DashboardSettings, info: ValidationInfo) -> DashboardSettings:
         if value.enabled and value.ml_insights:
-            _enterprise(info, "ml_insights: true", "forecasts and insights (autonarratives) are ML insights; set ml_insights: false")
+            _enterprise(info, "ml_insights", "true", "forecasts and insights (autonarratives) are ML insights; set ml_insights: false")
         if value.embedding.allowed_domains:
-            _enterprise(info, "embedding.allowed_domains", "embedding for registered users is an Enterprise feature")
+            _enterprise(info, "embedding.allowed_domains", "a domain list", "embedding for registered users is an Enterprise feature")
         return value
 
     def owner_arn(self, account: str) -> str:
@@ -207,6 +214,7 @@ def _principal(value: str, info: ValidationInfo, example: str) -> str:
     return value
 
 
-def _enterprise(info: ValidationInfo, what: str, why: str) -> None:
+def _enterprise(info: ValidationInfo, setting: str, value: str, why: str) -> None:
+    """`setting` (relative to the section validated) names where the loader points the error."""
     if info.data.get("edition") == "STANDARD":
-        raise ValueError(f"{what} needs quicksight.edition ENTERPRISE (the account is STANDARD: {why})")
+        raise ValueError(f"{setting}: {value} needs quicksight.edition ENTERPRISE (the account is STANDARD: {why})")

@@ -1,5 +1,8 @@
 """Command line: ``python -m lakeops --stage dev [--project P] [--profile P] [--region R] COMMAND``.
 
+Datasets are the stage's (published in SSM), read from their contracts in the repository;
+`--project` defaults to cdk.json's, as `cdk synth` reads it.
+
 Commands print their result on stdout and their progress on stderr; every failure is one
 message on stderr and an exit code from lakeops.errors.
 """
@@ -10,7 +13,7 @@ from pathlib import Path
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakeops import athena, emr, glue, quicksight_check, s3data, smoke, status
+from lakeops import athena, emr, glue, quality, quicksight_check, s3data, smoke, status
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
@@ -46,52 +49,55 @@ def timeout_option(command):
     )(command)
 
 
-def sample_dir_option(command):
-    return click.option(
-        "--sample-dir", type=click.Path(file_okay=False, path_type=Path), default=s3data.DEFAULT_SAMPLE_DIR,
-        show_default="the repository's sample_data/",
-        help="Directory holding sales/dt=YYYY-MM-DD/*.csv.",
-    )(command)
+def dataset_option(required: bool, help: str):
+    return click.option("--dataset", required=required, metavar="NAME", help=help)
 
 
 @click.group(cls=LakeOpsGroup)
 @click.option("--stage", envvar="LAKEOPS_STAGE", help="Deployment stage, e.g. dev or prod.  [required]")
-@click.option("--project", envvar="LAKEOPS_PROJECT", default="datalake", show_default=True,
-              help="Project prefix of the stacks and SSM parameters.")
+@click.option("--project", envvar="LAKEOPS_PROJECT",
+              help="Project prefix of the stacks and SSM parameters.  [default: the stage's project in cdk.json]")
 @click.option("--profile", help="AWS profile (default: the usual boto3 credential chain).")
 # AWS_REGION as well as boto3's AWS_DEFAULT_REGION: the CDK CLI and the README's deploy steps use it.
 @click.option("--region", envvar="AWS_REGION",
               help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION or the profile's region).")
 @click.option("--poll-interval", envvar="LAKEOPS_POLL_INTERVAL", type=float, default=5.0, show_default=True,
               help="Seconds between status checks while waiting.")
+@click.option("--datasets-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the dataset contracts and their sample/ folders are.  [default: cdk.json's datasets_dir, "
+                   "else datasets/]")
 @click.pass_context
-def cli(ctx, stage, project, profile, region, poll_interval):
+def cli(ctx, stage, project, profile, region, poll_interval, datasets_dir):
     """Operate a deployed data-lake stage. Every resource is found through the SSM parameters
     under /{project}/{stage}/ that the stacks publish.
 
     Exit codes: 0 ok, 1 operation failed, 2 usage, 3 not deployed, 4 timeout, 5 access denied.
     """
-    ctx.obj = Lake(project, stage, profile, region, poll_interval)
+    ctx.obj = Lake(project, stage, profile, region, poll_interval, datasets_dir)
 
 
 @cli.command("upload-sample")
-@sample_dir_option
+@dataset_option(False, "Only this dataset (default: every deployed dataset).")
 @click.pass_obj
-def upload_sample(lake: Lake, sample_dir: Path):
-    """Upload the sample sales data to the raw zone (SSE-KMS with the lake key)."""
-    report = s3data.upload_sample(lake, sample_dir)
-    click.echo(format_table(["KEY", "BYTES"], [[key, f"{size:,}"] for key, size in report.objects]))
-    click.echo(f"Uploaded {len(report.objects)} files, {format_bytes(report.total_bytes)}, to "
-               f"s3://{report.bucket}/{s3data.SALES_PREFIX} encrypted with KMS key {report.kms_key_arn}")
+def upload_sample(lake: Lake, dataset):
+    """Upload each dataset's sample/ data to its raw prefix (SSE-KMS with the lake key)."""
+    for selected in lake.datasets(dataset):
+        report = s3data.upload_sample(lake, selected)
+        click.echo(format_table(["KEY", "BYTES"], [[key, f"{size:,}"] for key, size in report.objects]))
+        click.echo(f"Uploaded {len(report.objects)} files, {format_bytes(report.total_bytes)}, to "
+                   f"s3://{report.bucket}/{report.prefix} encrypted with KMS key {report.kms_key_arn}")
 
 
 @cli.command()
-@click.argument("zone", type=click.Choice(glue.ZONES))
+@dataset_option(True, "The dataset whose raw crawler to run.")
 @timeout_option
 @click.pass_obj
-def crawl(lake: Lake, zone: str, timeout: float):
-    """Run the raw or curated crawler and report the tables it created or updated."""
-    report = glue.crawl(lake, zone, timeout)
+def crawl(lake: Lake, dataset: str, timeout: float):
+    """Run a dataset's raw crawler and report the tables it created or updated.
+
+    Curated tables are declared by the catalog stack and get their partitions from the job."""
+    (selected,) = lake.datasets(dataset)
+    report = glue.crawl(lake, selected.name, timeout)
     click.echo(f"Crawler {report.crawler}: last crawl {report.status}")
     click.echo(f"Database {report.database}: {len(report.tables)} tables ({', '.join(report.tables) or 'none'})")
     for change, tables in (("created", report.created), ("updated", report.updated), ("deleted", report.deleted)):
@@ -125,21 +131,26 @@ def query(lake: Lake, name, sql, database, max_rows, timeout):
 
 
 @cli.command("run-job")
+@dataset_option(True, "The dataset to curate.")
 @click.option("--start-date", type=click.DateTime(["%Y-%m-%d"]), help="First dt to curate (with --end-date).")
 @click.option("--end-date", type=click.DateTime(["%Y-%m-%d"]), help="Last dt to curate (with --start-date).")
 @timeout_option
 @click.pass_obj
-def run_job(lake: Lake, start_date, end_date, timeout):
-    """Submit the curation Spark job as an EMR step and wait for it."""
+def run_job(lake: Lake, dataset, start_date, end_date, timeout):
+    """Submit a dataset's curation Spark job as an EMR step, wait for it, print its report."""
     if bool(start_date) != bool(end_date):
         raise click.UsageError("give both --start-date and --end-date, or neither (curate everything)")
     if start_date and start_date > end_date:
         raise click.UsageError("--start-date is after --end-date")
     start, end = (start_date.date(), end_date.date()) if start_date else (None, None)
-    report = emr.run_curation(lake, start, end, timeout)
-    click.echo(f"Step {report.step_id} on cluster {report.cluster_id}: {report.state} "
-               f"in {report.elapsed_seconds:.0f}s")
-    click.echo(f"Step logs: {report.log_location or '(the cluster has no LogUri)'}")
+    lake.require(*emr.RUN_JOB_PARAMS)  # every missing parameter at once, before anything runs
+    (selected,) = lake.datasets(dataset)
+    run = emr.run_curation(lake, selected, start, end, timeout)
+    click.echo(f"Step {run.step.step_id} on cluster {run.step.cluster_id}: {run.step.state} "
+               f"in {run.step.elapsed_seconds:.0f}s")
+    click.echo(f"Step logs: {run.step.log_location or '(the cluster has no LogUri)'}")
+    for line in emr.report_lines(run):
+        click.echo(line)
 
 
 @cli.command("status")
@@ -156,18 +167,40 @@ def status_command(lake: Lake):
 
 
 @cli.command("smoke-test")
-@sample_dir_option
+@dataset_option(False, "Only this dataset (default: every deployed dataset).")
 @timeout_option
 @click.pass_obj
-def smoke_test(lake: Lake, sample_dir: Path, timeout: float):
-    """Upload, crawl, query raw, curate, query curated; fail unless curated scans fewer bytes."""
-    test = smoke.SmokeTest(lake, sample_dir, timeout)
+def smoke_test(lake: Lake, dataset, timeout: float):
+    """Per dataset: upload, crawl, query raw, curate, query curated; fail unless curated scans fewer bytes."""
+    lake.require(*smoke.SMOKE_PARAMS)  # every missing parameter at once, before anything changes
+    test = smoke.SmokeTest(lake, lake.datasets(dataset), timeout)
     checks = test.run()
     click.echo(format_table(["STEP", "RESULT", "DETAIL"], [[c.step, c.result, c.detail] for c in checks]))
+    for run in test.runs:
+        click.echo("")
+        for line in emr.report_lines(run):
+            click.echo(line)
     if test.error:
         click.echo("Smoke test FAILED")
         raise test.error
     click.echo("Smoke test PASSED")
+
+
+@cli.command("data-quality")
+@dataset_option(True, "The dataset whose curated table to evaluate.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=1.0, show_default=True,
+              help="Exit 1 when the score is below this (1.0: every rule must pass).")
+@timeout_option
+@click.pass_obj
+def data_quality(lake: Lake, dataset, min_score, timeout):
+    """Run a dataset's Glue Data Quality ruleset on its curated table and print the score."""
+    (selected,) = lake.datasets(dataset)
+    report = quality.evaluate(lake, selected.name, timeout)
+    click.echo(format_table(["RULE", "RESULT", "DETAIL"], [[r.rule, r.result, r.message] for r in report.rules]))
+    click.echo(f"Data quality of {report.dataset} ({report.table}, ruleset {report.ruleset}, run {report.run_id}): "
+               f"score {report.score:.2f}, {report.passed} of {len(report.rules)} rules passed")
+    if report.score < min_score:
+        raise LakeOpsError(f"the data quality score {report.score:.2f} of {report.dataset} is below --min-score {min_score:g}")
 
 
 @cli.command("check-quicksight")

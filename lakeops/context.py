@@ -1,28 +1,60 @@
 """What every command shares: the stage, its AWS clients, its discovered resources, progress."""
 
 from functools import cached_property
+from pathlib import Path
 
 import click
 
+from lake_config import ConfigError
+from lake_config.datasets import Dataset, load_dataset
+from lakeops import configuration
 from lakeops.aws import Aws
-from lakeops.discovery import Resources, Stage, discover
+from lakeops.discovery import DATASETS_PATH, Resources, Stage, discover
+from lakeops.errors import LakeOpsError, NotDeployedError
 
 
 class Lake:
-    """One deployed stage as the CLI sees it. Discovery runs on first use, so ``--help`` is offline."""
+    """One deployed stage as the CLI sees it. Discovery runs on first use, so ``--help`` is offline.
 
-    def __init__(self, project: str, stage: str | None, profile: str | None, region: str | None,
-                 poll_interval: float):
-        self.project = project
+    `project` None means cdk.json's project for the stage; `datasets_dir` None means cdk.json's
+    `datasets_dir` or datasets/: where the contracts (and their sample/ folders) are read."""
+
+    def __init__(self, project: str | None, stage: str | None, profile: str | None, region: str | None,
+                 poll_interval: float, datasets_dir: Path | None = None):
+        self._project = project
         self.stage_name = stage
         self.aws = Aws(profile, region)
         self.poll_interval = poll_interval
+        self.datasets_dir = Path(datasets_dir) if datasets_dir else configuration.datasets_dir()
 
     @cached_property
     def stage(self) -> Stage:
         if not self.stage_name:
             raise click.UsageError("Missing option '--stage' (or LAKEOPS_STAGE): which deployment to operate on.")
-        return Stage(self.project, self.stage_name)
+        return Stage(self._project or configuration.project_for(self.stage_name), self.stage_name)
+
+    @property
+    def project(self) -> str:
+        return self.stage.project
+
+    def datasets(self, only: str | None = None) -> list[Dataset]:
+        """The deployed datasets (all, or `only`), each read from its contract in the repository."""
+        deployed = self.resources.datasets()
+        if not deployed:
+            raise NotDeployedError(
+                f"stage '{self.stage.name}' publishes no datasets under {self.stage.parameter_name(DATASETS_PATH)} "
+                f"(stack {self.resources.publisher(DATASETS_PATH)}). Run '{self.stage.deploy_command}'."
+            )
+        if only and only not in deployed:
+            raise NotDeployedError(
+                f"dataset '{only}' is not deployed in stage '{self.stage.name}' (deployed: {', '.join(deployed)}); "
+                "add it to cdk.json's datasets and deploy the stage."
+            )
+        names = [only] if only else deployed
+        try:
+            return [load_dataset(name, self.datasets_dir) for name in names]
+        except ConfigError as err:
+            raise LakeOpsError(f"{err} (the CLI reads the contracts of the deployed datasets from {self.datasets_dir})") from err
 
     @cached_property
     def resources(self) -> Resources:

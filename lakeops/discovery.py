@@ -18,13 +18,19 @@ PUBLISHED_BY = {
     "storage/logs-bucket": "storage",
     "catalog/raw-database": "catalog",
     "catalog/curated-database": "catalog",
-    "catalog/raw-crawler": "catalog",
-    "catalog/curated-crawler": "catalog",
     "analytics/workgroup": "analytics",
     "emr/cluster-id": "emr",
     "emr/curation-script-uri": "emr",
     "emr/log-uri": "emr",
 }
+
+
+# Per-dataset parameters live under this path, one folder per dataset (docs/CONTRACTS.md).
+DATASETS_PATH = "catalog/datasets/"
+
+
+def dataset_param(dataset: str, name: str) -> str:
+    return f"{DATASETS_PATH}{dataset}/{name}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,10 @@ class Resources:
 
     def get(self, key: str) -> str | None:
         return self.values.get(key)
+
+    def datasets(self) -> list[str]:
+        """The datasets the catalog stack published, from `catalog/datasets/<name>/...`."""
+        return sorted({key.split("/")[2] for key in self.values if key.startswith(DATASETS_PATH) and key.count("/") == 3})
 
     def publisher(self, key: str) -> str:
         return self.stage.stack(PUBLISHED_BY.get(key, key.split("/")[0]))

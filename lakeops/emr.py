@@ -1,11 +1,14 @@
 """The curation Spark job as an EMR step on the stage's long-lived cluster."""
 
+import json
+import secrets
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 
 from botocore.exceptions import ClientError
 
+from lake_config.datasets import Dataset, curation_step_arguments
 from lakeops.aws import error_code
 from lakeops.errors import LakeOpsError, NotDeployedError
 from lakeops.waiting import wait_for
@@ -18,9 +21,10 @@ RUN_JOB_PARAMS = (
     "storage/curated-bucket",
     "catalog/curated-database",
 )
-CURATED_TABLE = "sales"
 GONE_STATES = ("TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS")
 STARTING_STATES = ("STARTING", "BOOTSTRAPPING")
+# The job prints its report on stdout as one line with this marker, and writes it to S3.
+REPORT_MARKER = "CURATION_REPORT"
 
 
 @dataclass
@@ -32,19 +36,19 @@ class StepReport:
     log_location: str | None
 
 
-def curation_args(script_uri: str, raw_bucket: str, curated_bucket: str, database: str,
-                  start_date: date | None, end_date: date | None) -> list[str]:
-    """command-runner.jar arguments: spark-submit in cluster mode with the job's contract arguments."""
-    args = [
-        "spark-submit", "--deploy-mode", "cluster", script_uri,
-        "--source", f"s3://{raw_bucket}/sales/",
-        "--target", f"s3://{curated_bucket}/sales/",
-        "--database", database,
-        "--table", CURATED_TABLE,
-    ]
-    if start_date and end_date:
-        args += ["--start-date", start_date.isoformat(), "--end-date", end_date.isoformat()]
-    return args
+@dataclass
+class CurationRun:
+    dataset: str
+    run_id: str
+    step: StepReport
+    report_uri: str
+    report: dict
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """`YYYYMMDDTHHMMSSZ-<6 hex>`: sortable, unique enough, safe in an S3 key (docs/CONTRACTS.md)."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
 def usable_cluster(lake, emr, timeout: float) -> dict:
@@ -102,23 +106,28 @@ def step_log_location(lake, cluster: dict, step_id: str) -> str | None:
     return f"{log_uri.rstrip('/')}/{cluster['Id']}/steps/{step_id}/"
 
 
-def run_curation(lake, start_date: date | None, end_date: date | None, timeout: float) -> StepReport:
-    """Submits the curation job and waits for the step with boto3's step_complete waiter."""
+def run_curation(lake, dataset: Dataset, start_date: date | None, end_date: date | None, timeout: float,
+                 run_id: str | None = None) -> CurationRun:
+    """Submits the dataset's curation step (the arguments the pipeline uses too), waits for it with
+    boto3's step_complete waiter, and reads the report the job wrote."""
     cluster_id, script_uri, raw_bucket, curated_bucket, database = lake.require(*RUN_JOB_PARAMS)
+    run_id = run_id or new_run_id()
     emr = lake.client("emr")
     cluster = usable_cluster(lake, emr, timeout)
-    step_name = "curate-sales" + (f" {start_date}..{end_date}" if start_date and end_date else "")
+    step_name = f"curate-{dataset.name}" + (f" {start_date}..{end_date}" if start_date and end_date else "")
+    args = curation_step_arguments(
+        dataset, script_uri=script_uri, raw_bucket=raw_bucket, curated_bucket=curated_bucket, database=database,
+        run_id=run_id, start_date=start_date.isoformat() if start_date else None,
+        end_date=end_date.isoformat() if end_date else None,
+    )
     step = {
         "Name": step_name,
         # CONTINUE: a failed job must not take the shared cluster down with it.
         "ActionOnFailure": "CONTINUE",
-        "HadoopJarStep": {
-            "Jar": "command-runner.jar",
-            "Args": curation_args(script_uri, raw_bucket, curated_bucket, database, start_date, end_date),
-        },
+        "HadoopJarStep": {"Jar": "command-runner.jar", "Args": args},
     }
     step_id = emr.add_job_flow_steps(JobFlowId=cluster_id, Steps=[step])["StepIds"][0]
-    lake.progress(f"  submitted step {step_id} ({step_name}) to cluster {cluster_id}")
+    lake.progress(f"  submitted step {step_id} ({step_name}, run {run_id}) to cluster {cluster_id}")
     started = time.monotonic()
     wait_for(
         emr.get_waiter("step_complete"),
@@ -138,4 +147,41 @@ def run_curation(lake, start_date: date | None, end_date: date | None, timeout: 
             f"  Log file: {details.get('LogFile', '(none given)')}\n"
             f"  Step logs: {logs or '(the cluster has no LogUri)'}"
         )
-    return StepReport(cluster_id, step_id, status["State"], time.monotonic() - started, logs)
+    report_key = f"{dataset.report_prefix}{run_id}.json"
+    step_report = StepReport(cluster_id, step_id, status["State"], time.monotonic() - started, logs)
+    return CurationRun(dataset.name, run_id, step_report, f"s3://{curated_bucket}/{report_key}",
+                       read_report(lake, curated_bucket, report_key, logs))
+
+
+def read_report(lake, bucket: str, key: str, logs: str | None) -> dict:
+    """The run's JSON report; without it the step's success cannot be trusted."""
+    try:
+        body = lake.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as err:
+        if error_code(err) not in ("NoSuchKey", "404"):
+            raise
+        raise LakeOpsError(
+            f"the step completed but wrote no report at s3://{bucket}/{key}; the job prints it on stdout as "
+            f"'{REPORT_MARKER} <json>': see the step logs at {logs or '(the cluster has no LogUri)'}"
+        ) from err
+    try:
+        return json.loads(body)
+    except ValueError as err:
+        raise LakeOpsError(f"the report at s3://{bucket}/{key} is not JSON: {err}") from err
+
+
+def report_lines(run: CurationRun) -> list[str]:
+    """read / written / rejected per rule, from the job's report (docs/CONTRACTS.md)."""
+    report = run.report
+    number = lambda key: f"{report[key]:,}" if isinstance(report.get(key), int) else "?"  # noqa: E731
+    lines = [
+        f"Curation report of {run.dataset}, run {run.run_id}: read {number('rows_read')}, "
+        f"written {number('rows_written')}, rejected {number('rows_rejected')}, "
+        f"duplicates removed {number('duplicates_removed')}, late {number('late_rows')}"
+    ]
+    rejected = {rule: count for rule, count in (report.get("rejected_by_rule") or {}).items() if count}
+    lines += [f"  rejected by {rule}: {count:,}" for rule, count in sorted(rejected.items())] or ["  rejected by rule: none"]
+    partitions = report.get("partitions_written") or []
+    lines.append(f"  partitions written: {', '.join(partitions) if partitions else 'none'}")
+    lines.append(f"  report: {run.report_uri}")
+    return lines

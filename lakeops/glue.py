@@ -5,12 +5,16 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from lakeops.aws import error_code
+from lakeops.discovery import dataset_param
 from lakeops.errors import LakeOpsError, NotDeployedError
 from lakeops.waiting import custom_waiter, wait_for
 
-ZONES = ("raw", "curated")
-CRAWLER_PARAM = {"raw": "catalog/raw-crawler", "curated": "catalog/curated-crawler"}
 DATABASE_PARAM = {"raw": "catalog/raw-database", "curated": "catalog/curated-database"}
+
+
+def crawler_param(dataset: str) -> str:
+    """Only the raw zone is crawled; curated tables are declared from the contracts."""
+    return dataset_param(dataset, "raw-crawler")
 CRAWLER_LOG_GROUP = "/aws-glue/crawlers"  # where Glue writes every crawler's log, stream = crawler name
 CRAWL_FAILED_STATES = ("FAILED", "CANCELLED")
 
@@ -57,14 +61,14 @@ def get_crawler(lake, glue, param: str) -> dict:
         raise
 
 
-def crawl(lake, zone: str, timeout: float) -> CrawlReport:
-    """Runs the zone's crawler to the end and reports which tables it created, updated or deleted.
+def crawl(lake, dataset: str, timeout: float) -> CrawlReport:
+    """Runs the dataset's raw crawler to the end and reports which tables it created, updated or deleted.
 
     The table lists come from comparing the catalog before and after, which also names them
     (GetCrawlerMetrics only counts them).
     """
     glue = lake.client("glue")
-    crawler = get_crawler(lake, glue, CRAWLER_PARAM[zone])
+    crawler = get_crawler(lake, glue, crawler_param(dataset))
     name, database = crawler["Name"], crawler["DatabaseName"]
     before = table_versions(glue, database)
     try:

@@ -1,31 +1,28 @@
-"""``smoke-test``: the whole pipeline once after a deploy, ending in a pass/fail summary.
+"""``smoke-test``: the whole pipeline once per dataset after a deploy, ending in a pass/fail summary.
 
-upload-sample -> crawl raw -> query revenue_by_day_raw -> run-job -> check the curated table
--> query revenue_by_day_curated -> same results? -> does curated scan fewer bytes?
+For each deployed dataset: upload-sample -> crawl raw -> query <q>_raw -> run-job (its report is
+printed) -> curated partitions registered -> query <q>_curated -> same results? -> does curated
+scan fewer bytes? `<q>` is the first named query the contract declares over both zones; a
+dataset without one skips the comparison.
 
-The curated crawler is not run: the curation job registers the curated table and its
-partitions itself (it is given --database and --table), so a crawl would only repeat that,
-cost crawler time, and could overwrite the schema the job declared. The smoke test instead
-checks that the job did register the table, which is the job's contract.
+Nothing crawls the curated zone: its tables are declared from the contracts and the curation
+job registers the partitions it writes, so the smoke test checks that it did.
+A failed step skips the rest of its dataset; the other datasets still run.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from botocore.exceptions import ClientError
 
 from lakeops import athena, emr, glue, s3data
 from lakeops.aws import error_code, explain_client_error
+from lakeops.discovery import dataset_param
 from lakeops.errors import LakeOpsError
 from lakeops.table import format_bytes
 
-RAW_QUERY = "revenue_by_day_raw"
-CURATED_QUERY = "revenue_by_day_curated"
 MAX_ROWS = 1000
-SALES_TABLE = emr.CURATED_TABLE  # the raw crawler and the job both name the table "sales"
-SMOKE_PARAMS = tuple(dict.fromkeys(
-    s3data.UPLOAD_PARAMS + (glue.CRAWLER_PARAM["raw"], athena.WORKGROUP_PARAM) + emr.RUN_JOB_PARAMS
-))
+SMOKE_PARAMS = tuple(dict.fromkeys(s3data.UPLOAD_PARAMS + (athena.WORKGROUP_PARAM,) + emr.RUN_JOB_PARAMS))
 
 
 @dataclass
@@ -35,87 +32,118 @@ class Check:
     detail: str
 
 
+@dataclass
 class SmokeTest:
-    """Runs steps in order; after the first failure the rest are SKIPPED, since each needs the last."""
+    """Runs each dataset's steps in order; after a failure the rest of that dataset is SKIPPED."""
 
-    def __init__(self, lake, sample_dir, timeout: float):
-        self.lake, self.sample_dir, self.timeout = lake, sample_dir, timeout
-        self.checks: list[Check] = []
-        self.error: LakeOpsError | None = None
-
-    def _step(self, name: str, action):
-        if self.error:
-            self.checks.append(Check(name, "SKIPPED", "an earlier step failed"))
-            return None
-        self.lake.progress(f"== {name}")
-        try:
-            value, detail = action()
-        except ClientError as err:
-            return self._fail(name, explain_client_error(err))
-        except LakeOpsError as err:
-            return self._fail(name, err)
-        self.checks.append(Check(name, "PASS", detail))
-        return value
-
-    def _fail(self, name: str, err: LakeOpsError) -> None:
-        """Keeps the first failure: the CLI raises it after the summary, with its full message."""
-        self.error = err
-        self.checks.append(Check(name, "FAIL", str(err).splitlines()[0]))
+    lake: object
+    datasets: list
+    timeout: float
+    checks: list[Check] = field(default_factory=list)
+    runs: list = field(default_factory=list)
+    error: LakeOpsError | None = None
 
     def run(self) -> list[Check]:
         # Report every missing parameter before changing anything in the account.
-        self.lake.require(*SMOKE_PARAMS)
-        self._step("upload-sample", self._upload)
-        self._step("crawl raw", self._crawl_raw)
-        raw = self._step(f"query {RAW_QUERY}", lambda: self._query(RAW_QUERY))
-        self._step("run-job", self._run_job)
-        self._step("curated table registered", self._curated_table)
-        curated = self._step(f"query {CURATED_QUERY}", lambda: self._query(CURATED_QUERY))
-        self._step("same results raw vs curated", lambda: _same_results(raw, curated))
-        self._step("curated scans fewer bytes", lambda: _cheaper(raw, curated))
+        self.lake.require(*SMOKE_PARAMS, *(dataset_param(d.name, p) for d in self.datasets for p in ("raw-crawler", "curated-table")))
+        for dataset in self.datasets:
+            _DatasetSmoke(self, dataset).run()
         return self.checks
 
+
+class _DatasetSmoke:
+    def __init__(self, test: SmokeTest, dataset):
+        self.test, self.lake, self.dataset = test, test.lake, dataset
+        self.failed = False
+        both = [q for q in dataset.named_queries if set(q.zones) == {"raw", "curated"}]
+        self.query = both[0] if both else None
+
+    def _step(self, name: str, action):
+        step = f"{self.dataset.name}: {name}"
+        if self.failed:
+            self.test.checks.append(Check(step, "SKIPPED", "an earlier step failed"))
+            return None
+        self.lake.progress(f"== {step}")
+        try:
+            value, detail = action()
+        except ClientError as err:
+            return self._fail(step, explain_client_error(err))
+        except LakeOpsError as err:
+            return self._fail(step, err)
+        self.test.checks.append(Check(step, "PASS", detail))
+        return value
+
+    def _fail(self, step: str, err: LakeOpsError) -> None:
+        """Keeps the first failure: the CLI raises it after the summary, with its full message."""
+        self.failed = True
+        self.test.error = self.test.error or err
+        self.test.checks.append(Check(step, "FAIL", str(err).splitlines()[0]))
+
+    def run(self) -> None:
+        self._step("upload-sample", self._upload)
+        self._step("crawl raw", self._crawl_raw)
+        raw = self._query("raw")
+        self._step("run-job", self._run_job)
+        self._step("curated partitions registered", self._curated_partitions)
+        curated = self._query("curated")
+        if self.query:
+            self._step("same results raw vs curated", lambda: _same_results(raw, curated))
+            self._step("curated scans fewer bytes", lambda: _cheaper(raw, curated))
+
+    def _query(self, zone: str):
+        if not self.query:
+            self.test.checks.append(Check(f"{self.dataset.name}: query {zone}", "SKIPPED",
+                                          "the contract declares no named query over both zones"))
+            return None
+        name = self.query.query_name(zone)
+        return self._step(f"query {name}", lambda: _run_query(self.lake, name, self.test.timeout))
+
     def _upload(self):
-        report = s3data.upload_sample(self.lake, self.sample_dir)
+        report = s3data.upload_sample(self.lake, self.dataset)
         return report, f"{len(report.objects)} files, {format_bytes(report.total_bytes)}"
 
     def _crawl_raw(self):
-        report = glue.crawl(self.lake, "raw", self.timeout)
-        if SALES_TABLE not in report.tables:
+        report = glue.crawl(self.lake, self.dataset.name, self.test.timeout)
+        table = self.dataset.raw_table
+        if table not in report.tables:
             raw_bucket = self.lake.param("storage/raw-bucket")
             raise LakeOpsError(
                 f"crawler {report.crawler} {report.status} but database {report.database} has no table "
-                f"'{SALES_TABLE}': check the crawler's S3 target (s3://{raw_bucket}/{s3data.SALES_PREFIX}) "
+                f"'{table}': check the crawler's S3 target (s3://{raw_bucket}/{self.dataset.raw_prefix}) "
                 f"and its log stream {report.crawler} in {glue.CRAWLER_LOG_GROUP}"
             )
         return report, f"{report.status}; created: {', '.join(report.created) or 'none'}; " \
                        f"updated: {', '.join(report.updated) or 'none'}"
 
-    def _query(self, name: str):
-        result = athena.run_named_query(self.lake, name, None, self.timeout, MAX_ROWS)
-        return result, f"{len(result.rows)} rows, {format_bytes(result.bytes_scanned)} scanned, " \
-                       f"USD {result.cost_usd:.8f}"
-
     def _run_job(self):
-        report = emr.run_curation(self.lake, None, None, self.timeout)
-        return report, f"step {report.step_id} {report.state} in {report.elapsed_seconds:.0f}s"
+        run = emr.run_curation(self.lake, self.dataset, None, None, self.test.timeout)
+        self.test.runs.append(run)
+        report = run.report
+        return run, (f"step {run.step.step_id} {run.step.state} in {run.step.elapsed_seconds:.0f}s; "
+                     f"read {report.get('rows_read', '?')}, written {report.get('rows_written', '?')}, "
+                     f"rejected {report.get('rows_rejected', '?')}")
 
-    def _curated_table(self):
+    def _curated_partitions(self):
         database = self.lake.param("catalog/curated-database")
-        glue_client = self.lake.client("glue")
+        table = self.lake.param(dataset_param(self.dataset.name, "curated-table"))
         try:
-            glue_client.get_table(DatabaseName=database, Name=SALES_TABLE)
+            partitions = glue.partition_count(self.lake.client("glue"), database, table)
         except ClientError as err:
             if error_code(err) != "EntityNotFoundException":
                 raise
             raise LakeOpsError(
-                f"table {database}.{SALES_TABLE} does not exist after the curation job, which should "
-                "register it: check the step logs; 'crawl curated' registers it from the files."
+                f"table {database}.{table} does not exist: the catalog stack declares it; redeploy "
+                f"{self.lake.resources.publisher('catalog/curated-database')}"
             ) from err
-        partitions = glue.partition_count(glue_client, database, SALES_TABLE)
         if not partitions:
-            raise LakeOpsError(f"table {database}.{SALES_TABLE} has no partitions after the curation job")
-        return None, f"{database}.{SALES_TABLE}, {partitions} partitions"
+            raise LakeOpsError(f"table {database}.{table} has no partitions after the curation job, which registers "
+                               "the partitions it writes: check the step logs")
+        return None, f"{database}.{table}, {partitions} partitions"
+
+
+def _run_query(lake, name: str, timeout: float):
+    result = athena.run_named_query(lake, name, None, timeout, MAX_ROWS)
+    return result, f"{len(result.rows)} rows, {format_bytes(result.bytes_scanned)} scanned, USD {result.cost_usd:.8f}"
 
 
 # Raw sums doubles (1234.5600000000002), curated sums decimal(12,2) (1234.56): numbers are
@@ -145,10 +173,10 @@ def _cells_match(raw: str, curated: str) -> bool:
 
 def _same_results(raw, curated):
     if len(raw.rows) != len(curated.rows):
-        raise LakeOpsError(f"{RAW_QUERY} returned {len(raw.rows)} rows but {CURATED_QUERY} {len(curated.rows)}")
+        raise LakeOpsError(f"{raw.label} returned {len(raw.rows)} rows but {curated.label} {len(curated.rows)}")
     for raw_row, curated_row in zip(_by_dimensions(raw.rows), _by_dimensions(curated.rows)):
         if len(raw_row) != len(curated_row) or not all(map(_cells_match, raw_row, curated_row)):
-            raise LakeOpsError(f"{RAW_QUERY} has row {raw_row} where {CURATED_QUERY} has {curated_row}")
+            raise LakeOpsError(f"{raw.label} has row {raw_row} where {curated.label} has {curated_row}")
     return None, f"{len(raw.rows)} rows match"
 
 

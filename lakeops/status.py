@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 from lakeops import glue as glue_ops
 from lakeops.aws import error_code, is_access_denied
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, EXIT_NOT_DEPLOYED
-from lakeops.s3data import SALES_PREFIX, count_objects
+from lakeops.discovery import dataset_param
+from lakeops.s3data import count_objects
 from lakeops.table import format_bytes
 
 # Error codes meaning "the named resource is not there" across S3, Glue, Athena, EMR and KMS.
@@ -38,8 +39,8 @@ def _bucket(counted: bool):
         s3.head_bucket(Bucket=bucket)
         if not counted:
             return ""
-        count, size = count_objects(s3, bucket, SALES_PREFIX)
-        return f"{count} objects under {SALES_PREFIX}, {format_bytes(size)}"
+        count, size = count_objects(s3, bucket, "")
+        return f"{count} objects, {format_bytes(size)}"
     return check
 
 
@@ -93,8 +94,6 @@ CHECKS = [
     ("logs bucket", "storage/logs-bucket", _bucket(counted=False)),
     ("raw database", "catalog/raw-database", _database),
     ("curated database", "catalog/curated-database", _database),
-    ("raw crawler", "catalog/raw-crawler", _crawler),
-    ("curated crawler", "catalog/curated-crawler", _crawler),
     ("athena workgroup", "analytics/workgroup", _workgroup),
     ("EMR cluster", "emr/cluster-id", _cluster),
     ("curation script", "emr/curation-script-uri", _s3_object),
@@ -120,8 +119,24 @@ def check_row(lake, resource: str, param: str, check) -> StatusRow:
         return StatusRow(resource, name, "unknown", f"{err.operation_name}: {error_code(err)}", code)
 
 
+def _table(lake, table: str) -> str:
+    glue = lake.client("glue")
+    database = lake.param("catalog/curated-database")
+    glue.get_table(DatabaseName=database, Name=table)
+    return f"{database}.{table}, {glue_ops.partition_count(glue, database, table)} partitions"
+
+
+def dataset_checks(name: str) -> list[tuple]:
+    """Per deployed dataset: its raw crawler and its declared curated table."""
+    return [
+        (f"{name} raw crawler", dataset_param(name, "raw-crawler"), _crawler),
+        (f"{name} curated table", dataset_param(name, "curated-table"), _table),
+    ]
+
+
 def stage_status(lake) -> list[StatusRow]:
-    return [check_row(lake, resource, param, check) for resource, param, check in CHECKS]
+    checks = CHECKS[:7] + [c for name in lake.resources.datasets() for c in dataset_checks(name)] + CHECKS[7:]
+    return [check_row(lake, resource, param, check) for resource, param, check in checks]
 
 
 def exit_code(rows: list[StatusRow]) -> int:

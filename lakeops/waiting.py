@@ -1,7 +1,7 @@
 """Waiting for long AWS operations, with progress on stderr and an overall timeout.
 
 Every wait goes through a botocore waiter: EMR's built-in ``step_complete`` and
-``cluster_running``, and custom waiter models for Athena queries and Glue crawlers, which
+``cluster_running``, and custom waiter models for Athena queries, Glue crawlers and Data Quality runs, which
 have no boto3 waiter. :func:`wait_for` runs the waiter one attempt per poll, because a
 waiter's own loop neither reports progress nor stops at a deadline.
 """
@@ -32,6 +32,18 @@ CUSTOM_WAITERS = WaiterModel({
                  "argument": "QueryExecution.Status.State", "expected": "FAILED"},
                 {"state": "failure", "matcher": "path",
                  "argument": "QueryExecution.Status.State", "expected": "CANCELLED"},
+            ],
+        },
+        # An evaluation run ends SUCCEEDED (its rules may still fail: that is in the results),
+        # or FAILED / STOPPED / TIMEOUT, which the caller explains from ErrorString.
+        "DataQualityRunFinished": {
+            "operation": "GetDataQualityRulesetEvaluationRun",
+            "delay": 15,
+            "maxAttempts": 240,
+            "acceptors": [
+                {"state": "success", "matcher": "path", "argument": "Status", "expected": "SUCCEEDED"},
+                *({"state": "failure", "matcher": "path", "argument": "Status", "expected": state}
+                  for state in ("FAILED", "STOPPED", "TIMEOUT")),
             ],
         },
         # StartCrawler moves the crawler to RUNNING before it returns, so READY afterwards means

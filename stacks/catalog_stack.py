@@ -1,19 +1,44 @@
 """The Glue Data Catalog side of the lake: databases, crawlers and catalog encryption."""
+from dataclasses import dataclass
+
 from aws_cdk import Aws, RemovalPolicy, Stack
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lake_config import LakeSettings
-from lake_constructs.shared.discovery_parameters import Discovery
+from lake_config.datasets import Dataset
+from lake_constructs.catalog.curated_table import CuratedTable
+from lake_constructs.catalog.data_quality_ruleset import DataQualityRuleset
 from lake_constructs.catalog.zone_crawler import ZoneCrawler
+from lake_constructs.shared.discovery_parameters import Discovery
 from stacks.storage_stack import StorageStack, import_lake_bucket
 
-# The dataset every zone carries; see docs/CONTRACTS.md.
-DATASET_PREFIX = "sales/"
+
+def construct_id(dataset: str) -> str:
+    """`click_stream` -> `ClickStream`: the dataset's part of a logical ID. The first shipped
+    dataset keeps the IDs the single-dataset stacks gave it (`SalesDataSet`, ...), so an update
+    replaces nothing stateful."""
+    return "".join(part.capitalize() for part in dataset.split("_"))
+
+
+@dataclass(frozen=True)
+class DatasetCatalog:
+    """What the catalog holds for one dataset."""
+
+    raw_crawler: ZoneCrawler
+    raw_crawler_table: str
+    curated_table: CuratedTable
+    ruleset: DataQualityRuleset
 
 
 class CatalogStack(Stack):
-    """A database per zone, a crawler per zone, and encryption for all of it.
+    """A database per zone; per dataset a raw crawler, a declared curated table and a Data
+    Quality ruleset; and encryption for all of it.
+
+    The curated zone is not crawled: its tables are declared from the contracts and the
+    curation job registers the partitions it writes, so a crawler would only repeat that
+    and could rewrite the declared schema.
 
     Secures: crawler logs (CloudWatch, SSE-KMS with the lake key) and anything Glue writes
     to S3 (SSE-KMS, never disabled) through one security configuration; catalog metadata
@@ -31,7 +56,7 @@ class CatalogStack(Stack):
         # Literal names, not Refs: IAM policies and acknowledgments need them at synth time.
         self.raw_database_name = f"{settings.glue_prefix}_raw"
         self.curated_database_name = f"{settings.glue_prefix}_curated"
-        self.raw_database = self._database("RawDatabase", self.raw_database_name, raw_bucket.bucket_name, "Raw zone: data as delivered (CSV).")
+        self.raw_database = self._database("RawDatabase", self.raw_database_name, raw_bucket.bucket_name, "Raw zone: data as delivered (CSV, JSON lines, Parquet).")
         self.curated_database = self._database(
             "CuratedDatabase", self.curated_database_name, curated_bucket.bucket_name, "Curated zone: cleaned, typed, partitioned Parquet."
         )
@@ -53,43 +78,10 @@ class CatalogStack(Stack):
             ),
         )
 
-        # Without an explicit header rule, Glue guesses from the column types and may
-        # read the header as data.
-        csv_classifier = glue.CfnClassifier(
-            self,
-            "CsvWithHeader",
-            csv_classifier=glue.CfnClassifier.CsvClassifierProperty(
-                name=f"{settings.prefix}-csv-with-header",
-                contains_header="PRESENT",
-                delimiter=",",
-                quote_symbol='"',
-            ),
-        )
-
         crawler_common = dict(key=key, security_configuration=security_configuration.ref, schedule=settings.catalog.crawler_schedule)
-        self.raw_crawler = ZoneCrawler(
-            self,
-            "RawCrawler",
-            crawler_name=f"{settings.prefix}-raw",
-            bucket=raw_bucket,
-            prefix=DATASET_PREFIX,
-            database_name=self.raw_database_name,
-            incremental=True,
-            classifiers=[csv_classifier.ref],
-            **crawler_common,
-        )
-        self.curated_crawler = ZoneCrawler(
-            self,
-            "CuratedCrawler",
-            crawler_name=f"{settings.prefix}-curated",
-            bucket=curated_bucket,
-            prefix=DATASET_PREFIX,
-            database_name=self.curated_database_name,
-            incremental=False,
-            **crawler_common,
-        )
-        self.raw_crawler.node.add_dependency(self.raw_database)
-        self.curated_crawler.node.add_dependency(self.curated_database)
+        self.datasets: dict[str, DatasetCatalog] = {}
+        for dataset in settings.datasets:
+            self.datasets[dataset.name] = self._dataset(settings, dataset, raw_bucket, curated_bucket, key, crawler_common)
 
         if settings.catalog.manage_data_catalog_encryption:
             glue.CfnDataCatalogEncryptionSettings(
@@ -109,8 +101,69 @@ class CatalogStack(Stack):
         discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="catalog")
         discovery.publish("raw-database", self.raw_database.ref, "Glue database of the raw zone")
         discovery.publish("curated-database", self.curated_database.ref, "Glue database of the curated zone")
-        discovery.publish("raw-crawler", self.raw_crawler.crawler_name, "Crawler of the raw zone")
-        discovery.publish("curated-crawler", self.curated_crawler.crawler_name, "Crawler of the curated zone")
+        for name, catalog in self.datasets.items():
+            published = Discovery(self, f"{construct_id(name)}Discovery", ssm_prefix=settings.ssm_prefix, section=f"catalog/datasets/{name}")
+            published.publish("raw-crawler", catalog.raw_crawler.crawler_name, f"Crawler of the raw {name} table")
+            published.publish("raw-table", catalog.raw_crawler_table, f"Raw {name} table (named by its crawler)")
+            published.publish("curated-table", catalog.curated_table.table_name, f"Curated {name} table (declared from its contract)")
+            published.publish("data-quality-ruleset", catalog.ruleset.ruleset_name, f"Glue Data Quality ruleset of {name}")
+            published.publish("data-quality-role", catalog.ruleset.role.role_arn, f"Role a Data Quality evaluation of {name} runs as")
+
+    def _dataset(
+        self, settings: LakeSettings, dataset: Dataset, raw_bucket: s3.IBucket, curated_bucket: s3.IBucket, key, crawler_common: dict
+    ) -> "DatasetCatalog":
+        """The raw crawler (with the classifier its format needs), the declared curated table and
+        its Data Quality ruleset of one dataset."""
+        id = construct_id(dataset.name)
+        classifiers = []
+        if dataset.raw_format == "csv":
+            # Without an explicit header rule, Glue guesses from the column types and may read the
+            # header as data. Only CSV datasets get it: JSON lines and Parquet need no custom
+            # classifier (Glue's built-in JSON and Parquet classifiers read them).
+            classifier = glue.CfnClassifier(
+                self,
+                f"{id}CsvClassifier",
+                csv_classifier=glue.CfnClassifier.CsvClassifierProperty(
+                    name=f"{settings.prefix}-{dataset.name}-csv",
+                    contains_header="PRESENT",
+                    delimiter=dataset.csv_delimiter,
+                    quote_symbol='"',
+                ),
+            )
+            classifiers.append(classifier.ref)
+        crawler = ZoneCrawler(
+            self,
+            f"{id}RawCrawler",
+            crawler_name=f"{settings.prefix}-{dataset.name}-raw",
+            bucket=raw_bucket,
+            prefix=dataset.raw_prefix,
+            database_name=self.raw_database_name,
+            table_name=dataset.raw_table,
+            incremental=True,
+            classifiers=classifiers,
+            **crawler_common,
+        )
+        crawler.node.add_dependency(self.raw_database)
+        table = CuratedTable(
+            self,
+            f"{id}CuratedTable",
+            dataset=dataset,
+            database_name=self.curated_database_name,
+            bucket_name=curated_bucket.bucket_name,
+            retain=self._retain,
+        )
+        table.node.add_dependency(self.curated_database)
+        ruleset = DataQualityRuleset(
+            self,
+            f"{id}DataQuality",
+            ruleset_name=f"{settings.prefix}-{dataset.name}",
+            dataset=dataset,
+            database_name=self.curated_database_name,
+            curated_bucket=curated_bucket,
+            key=key,
+        )
+        ruleset.node.add_dependency(table)
+        return DatasetCatalog(crawler, dataset.raw_table, table, ruleset)
 
     def _database(self, id: str, name: str, bucket_name: str, description: str) -> glue.CfnDatabase:
         database = glue.CfnDatabase(

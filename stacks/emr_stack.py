@@ -1,6 +1,4 @@
 """EMR on EC2: the secure Spark cluster that curates the lake, and the job it runs."""
-from pathlib import Path
-
 from aws_cdk import Acknowledgment, Aws, Stack, Validations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -15,12 +13,11 @@ from lake_constructs.processing.emr_security_configuration import EmrSecurityCon
 from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
 from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate
 from lake_constructs.storage.secure_bucket import SecureBucket
-from stacks.catalog_stack import DATASET_PREFIX, CatalogStack
+from lake_config.datasets import CURATION_SCRIPT
+from stacks.catalog_stack import CatalogStack
 from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
 from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name
 
-CURATION_SCRIPT = Path(__file__).resolve().parents[1] / "spark_jobs" / "curate" / "curate.py"
-CURATED_TABLE = "sales"
 LOG_PREFIX = "emr/"
 TLS_OBJECT_KEY = "tls/emr-certificates.zip"
 ARTIFACTS_ACCESS_LOGS_PREFIX = "s3-access/emr-artifacts/"
@@ -80,11 +77,9 @@ class EmrStack(Stack):
                 raw_bucket=import_lake_bucket(self, settings, "raw"),
                 curated_bucket=import_lake_bucket(self, settings, "curated"),
                 logs_bucket=logs_bucket,
-                dataset_prefix=DATASET_PREFIX,
+                datasets=settings.datasets,
                 log_prefix=LOG_PREFIX,
-                raw_database=catalog.raw_database_name,
                 curated_database=catalog.curated_database_name,
-                table=CURATED_TABLE,
                 readable_objects=(tls_object_arn, script.bucket.arn_for_objects(script.s3_object_key)),
             ),
         )

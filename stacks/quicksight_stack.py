@@ -7,22 +7,23 @@ from constructs import Construct
 
 from lake_config import LakeSettings
 from lake_config.dashboard_definitions import load_dashboards
-from lake_config.datasets import DECIMAL_TYPE, Column, Dataset
+from lake_config.datasets import Dataset
 from lake_config.quicksight_settings import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
 from lake_constructs.consumption.quicksight_access_role import QuickSightAccessRole
+from lake_constructs.consumption.quicksight_columns import FieldType, quicksight_columns
 from lake_constructs.consumption.quicksight_dashboard import QuickSightDashboard
 from lake_constructs.consumption.quicksight_data_sources import AthenaDataSource, S3ManifestDataSource
 from lake_constructs.consumption.quicksight_dataset import AthenaTableDataSet
 from stacks.analytics_stack import AnalyticsStack
-from stacks.catalog_stack import CatalogStack
+from stacks.catalog_stack import CatalogStack, construct_id
 from stacks.storage_stack import StorageStack, import_lake_bucket
 
-ROW_RULES_TABLE = "sales_row_permissions"
-# The dataset the row-level security rules restrict (quicksight.row_level_security).
-ROW_RULES_DATASET = "sales"
-# Curated (Glue) column types as QuickSight input column types.
-QUICKSIGHT_TYPES = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "double": "DECIMAL", "boolean": "BOOLEAN",
-                    "date": "DATETIME", "timestamp": "DATETIME"}
+ROW_RULES_SUFFIX = "_row_permissions"
+
+
+def row_rules_table(dataset: Dataset) -> str:
+    """The rules table of a dataset's row-level security, beside its curated table."""
+    return f"{dataset.table}{ROW_RULES_SUFFIX}"
 
 
 class QuickSightStack(Stack):
@@ -51,6 +52,8 @@ class QuickSightStack(Stack):
         owner = config.owner_arn(settings.account or Aws.ACCOUNT_ID)
         database = catalog.curated_database_name
         curated_bucket = import_lake_bucket(self, settings, "curated")
+        rls = config.row_level_security
+        restricted = [settings.dataset(name) for name in rls.columns] if rls.enabled else []
 
         self.access_role = QuickSightAccessRole(
             self,
@@ -59,6 +62,8 @@ class QuickSightStack(Stack):
             results_location=analytics.workgroup.output_location,
             curated_bucket=curated_bucket,
             database_name=database,
+            datasets=settings.datasets,
+            extra_tables=tuple(row_rules_table(dataset) for dataset in restricted),
             key=storage.key,
         )
         role_arn = self.access_role.role.role_arn
@@ -85,21 +90,14 @@ class QuickSightStack(Stack):
             self._location("S3Manifest", curated_bucket, S3_MANIFEST_KEY, "Upload the S3 data source's manifest here")
             self._location("S3Files", curated_bucket, S3_FILES_PREFIX, "Files the S3 data source reads")
 
-        rules_arn = None
-        if config.row_level_security.enabled:
-            rules = self._row_rules(settings, database, curated_bucket, owner)
-            rules_arn = rules.arn
-            self._location("RowRules", curated_bucket, ROW_RULES_PREFIX, "CSV rules of row-level security")
-
-        # --- issue 11: one QuickSight dataset per declared dataset (id `<prefix>-<dataset>`, types
-        # from the contract through quicksight_column_type). Minimal on purpose: branch issue-9-lake
-        # makes the same conversion, and the two are reconciled at merge.
+        # One dataset per lake dataset, id `<prefix>-<dataset>` (analyses and dashboards refer to it).
         self.data_sets: dict[str, AthenaTableDataSet] = {}
         for dataset in settings.datasets:
-            title = dataset.name.title().replace("_", "")
-            self.data_sets[dataset.name] = AthenaTableDataSet(
+            id = construct_id(dataset.name)
+            rules_arn = self._row_rules(settings, dataset, database, curated_bucket, owner).arn if dataset in restricted else None
+            data_set = self.data_sets[dataset.name] = AthenaTableDataSet(
                 self,
-                f"{title}DataSet",
+                f"{id}DataSet",
                 data_set_id=f"{settings.prefix}-{dataset.name}",
                 name=f"{settings.prefix} {dataset.name}",
                 data_source_arn=self.athena.arn,
@@ -108,12 +106,10 @@ class QuickSightStack(Stack):
                 columns=quicksight_columns(dataset),
                 import_mode=config.import_mode,
                 owner=owner,
-                row_level_permissions_arn=rules_arn if dataset.name == ROW_RULES_DATASET else None,
+                row_level_permissions_arn=rules_arn,
                 refresh=config.refresh,
             )
-            CfnOutput(self, f"{title}DataSetId", value=f"{settings.prefix}-{dataset.name}",
-                      description=f"QuickSight dataset of curated {dataset.name}")
-        # --- end of issue 11's dataset loop
+            CfnOutput(self, f"{id}DataSetId", value=data_set.data_set.data_set_id, description=f"QuickSight dataset of curated {dataset.name}")
 
         self.dashboards: dict[str, QuickSightDashboard] = {}
         if config.dashboards.enabled:
@@ -132,7 +128,7 @@ class QuickSightStack(Stack):
         readers = config.readers_arn(settings.account or Aws.ACCOUNT_ID)
         for definition in load_dashboards(settings.datasets):
             name = definition.dataset.name
-            title = name.title().replace("_", "")
+            title = construct_id(name)
             self.dashboards[name] = QuickSightDashboard(
                 self,
                 f"{title}Dashboard",
@@ -151,23 +147,25 @@ class QuickSightStack(Stack):
     def _location(self, id: str, bucket: s3.IBucket, key: str, description: str) -> None:
         CfnOutput(self, id, value=f"s3://{bucket.bucket_name}/{key}", description=description)
 
-    def _row_rules(self, settings: LakeSettings, database: str, curated_bucket: s3.IBucket, owner: str) -> AthenaTableDataSet:
-        """The rules table (a CSV prefix in the curated zone) and the rules dataset over it."""
+    def _row_rules(self, settings: LakeSettings, dataset: Dataset, database: str, curated_bucket: s3.IBucket, owner: str) -> AthenaTableDataSet:
+        """The dataset's rules table (a CSV prefix in the curated zone) and the rules dataset over it."""
         rls = settings.quicksight.row_level_security
+        id = construct_id(dataset.name)
         principal = rls.principal_column.lower()
-        columns = [principal, *rls.columns]
+        columns = [principal, *rls.columns[dataset.name]]
+        prefix = f"{ROW_RULES_PREFIX}{dataset.name}/"
         table = glue.CfnTable(
             self,
-            "RowRulesTable",
+            f"{id}RowRulesTable",
             catalog_id=Aws.ACCOUNT_ID,
             database_name=database,
             table_input=glue.CfnTable.TableInputProperty(
-                name=ROW_RULES_TABLE,
-                description=f"Row-level security of the QuickSight sales dataset: which {rls.principal_column} sees which rows.",
+                name=row_rules_table(dataset),
+                description=f"Row-level security of the QuickSight {dataset.name} dataset: which {rls.principal_column} sees which rows.",
                 table_type="EXTERNAL_TABLE",
                 parameters={"classification": "csv", "skip.header.line.count": "1"},
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    location=f"s3://{curated_bucket.bucket_name}/{ROW_RULES_PREFIX}",
+                    location=f"s3://{curated_bucket.bucket_name}/{prefix}",
                     input_format="org.apache.hadoop.mapred.TextInputFormat",
                     output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
                     # Empty fields read as NULL, which a QuickSight rule takes as "every value".
@@ -181,13 +179,13 @@ class QuickSightStack(Stack):
         )
         rules = AthenaTableDataSet(
             self,
-            "RowRulesDataSet",
-            data_set_id=f"{settings.prefix}-sales-row-rules",
-            name=f"{settings.prefix} sales row rules",
+            f"{id}RowRulesDataSet",
+            data_set_id=f"{settings.prefix}-{dataset.name}-row-rules",
+            name=f"{settings.prefix} {dataset.name} row rules",
             data_source_arn=self.athena.arn,
             database=database,
-            table=ROW_RULES_TABLE,
-            columns={column: "STRING" for column in columns},
+            table=row_rules_table(dataset),
+            columns={column: FieldType("STRING") for column in columns},
             # Rules take effect as soon as the CSV changes, with no import to wait for.
             import_mode="DIRECT_QUERY",
             owner=owner,
@@ -196,14 +194,6 @@ class QuickSightStack(Stack):
             use_as="RLS_RULES",
         )
         rules.node.add_dependency(table)
+        self._location(f"{id}RowRules", curated_bucket, prefix, f"CSV rules of row-level security on {dataset.name}")
         return rules
 
-
-def quicksight_column_type(column: Column) -> str:
-    """The QuickSight input column type of a curated column type (`decimal(p,s)` is DECIMAL)."""
-    return "DECIMAL" if DECIMAL_TYPE.fullmatch(column.type) else QUICKSIGHT_TYPES[column.type]
-
-
-def quicksight_columns(dataset: Dataset) -> dict[str, str]:
-    """Every column of the curated table, the date partition last (Glue keeps it as text)."""
-    return {**{column.name: quicksight_column_type(column) for column in dataset.columns}, dataset.partition: "STRING"}

@@ -3,6 +3,7 @@ same compliance packs), and hands the templates and the nag report to the tests.
 import functools
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,8 @@ from aws_cdk import assertions, cx_api
 from compliance import acknowledgments, add_compliance_packs
 from lake_config import LakeSettings, load_settings
 from stacks.stage import build_stacks
-from tests.helpers import stage_context
+from lake_config.datasets import DATASETS_DIR
+from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
 
 # jsii starts `node` from PATH: use the virtualenv's supported Node, not the machine's.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
@@ -49,9 +51,9 @@ class Synth:
         return acknowledgments(self.app)
 
 
-def synthesize(stage: str, outdir: Path, **overrides) -> Synth:
-    """Builds and synthesizes `stage` from cdk.json, with per-stage setting overrides."""
-    context = stage_context(stage, replace=True, **overrides)
+def synthesize(stage: str, outdir: Path, context: dict | None = None, **overrides) -> Synth:
+    """Builds and synthesizes `stage` from cdk.json (or from `context`), with per-stage setting overrides."""
+    context = context or stage_context(stage, replace=True, **overrides)
     app = cdk.App(context=context, outdir=str(outdir))
     settings = load_settings(context)
     stacks = build_stacks(app, settings)
@@ -79,4 +81,24 @@ def prod(tmp_path_factory) -> Synth:
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def stage(request) -> Synth:
     """Runs a test against both stages."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(scope="session")
+def fork(tmp_path_factory) -> Synth:
+    """A fork, synthesized once: another project name, a new stage (prod's settings with some
+    values changed) and a third dataset that only a contract in its own datasets folder declares."""
+    datasets_dir = tmp_path_factory.mktemp("datasets")
+    for name in CDK_CONTEXT["datasets"]:
+        shutil.copytree(DATASETS_DIR / name, datasets_dir / name)
+    if not (datasets_dir / THIRD_DATASET.name).exists():  # a fork of this repository may ship it already
+        shutil.copytree(THIRD_DATASET, datasets_dir / THIRD_DATASET.name)
+    context = fork_context(datasets_dir)
+    return synthesize(context["stage"], tmp_path_factory.mktemp("cdk-fork"), context=context)
+
+
+@pytest.fixture(scope="session", params=["dev", "prod", "fork"])
+def lake(request) -> Synth:
+    """Runs a test against both shipped stages and the fork: for assertions that derive every
+    name and dataset from the settings."""
     return request.getfixturevalue(request.param)

@@ -13,6 +13,8 @@ from lake_config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+# A dataset only the tests declare (tests/fixtures/<name>/contract.odcs.yaml).
+THIRD_DATASET = ROOT / "tests" / "fixtures" / "stock_levels"
 
 
 def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> dict:
@@ -24,6 +26,25 @@ def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> d
     for name, values in sections.items():
         merge = isinstance(values, dict) and not replace
         settings[name] = {**settings.get(name, {}), **values} if merge else values
+    return context
+
+
+def fork_context(datasets_dir: Path) -> dict:
+    """A fork's cdk.json context: project renamed, a new stage `qa` made from prod with other
+    values, and a third dataset (from `datasets_dir`, which also holds the shipped ones) with
+    row-level security on one of its columns."""
+    context = copy.deepcopy(CDK_CONTEXT)
+    qa = copy.deepcopy(context["stages"]["prod"])
+    qa["storage"]["athena_results_expiration_days"] = 14
+    qa["catalog"]["crawler_schedule"] = "cron(30 4 * * ? *)"
+    qa["quicksight"]["owner_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-owners"
+    qa["quicksight"]["readers_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-readers"
+    qa["quicksight"]["row_level_security"] = {"enabled": True, "columns": {THIRD_DATASET.name: ["warehouse"]}}
+    context["stages"]["qa"] = qa
+    context.update(
+        project="acme-data", stage="qa", datasets_dir=str(datasets_dir),
+        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], THIRD_DATASET.name])),
+    )
     return context
 
 

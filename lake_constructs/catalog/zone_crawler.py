@@ -1,4 +1,5 @@
-"""A Glue crawler over one zone prefix, with a role that can read only that prefix."""
+"""A Glue crawler over one dataset's prefix, with a role that can read only that prefix and
+write only that dataset's table."""
 import json
 
 from aws_cdk import Acknowledgment, Aws, Validations
@@ -16,10 +17,12 @@ CRAWLER_EXCLUSIONS = ["**/_SUCCESS", "**/*.crc", "**/_temporary/**", "**/.spark-
 
 
 class ZoneCrawler(Construct):
-    """Catalogs `s3://<bucket>/<prefix>` into `database` on a schedule.
+    """Catalogs `s3://<bucket>/<prefix>` into `database.<table>` on a schedule.
 
-    Secures: the role reads only the zone prefix and writes only the one database's tables
-    (customer-managed policy: no AWS-managed `AWSGlueServiceRole`, no inline policy);
+    Secures: the role reads only the dataset's prefix and creates or updates only its one table
+    and that table's partitions (customer-managed policy: no AWS-managed `AWSGlueServiceRole`,
+    no inline policy; Glue names the table after the prefix's last folder, so a crawl that
+    would split the data into other tables is refused instead of cluttering the database);
     logs go to CloudWatch encrypted by `security_configuration`.
     Schema changes update the table in place and deletions are only logged, so a missing
     folder never drops a table users query. `incremental=True` crawls only new folders
@@ -36,6 +39,7 @@ class ZoneCrawler(Construct):
         bucket: s3.IBucket,
         prefix: str,
         database_name: str,
+        table_name: str,
         key: kms.IKey,
         security_configuration: str,
         schedule: str,
@@ -47,6 +51,7 @@ class ZoneCrawler(Construct):
         log_groups = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers*"
         objects = bucket.arn_for_objects(f"{prefix}*")
         tables = f"{catalog_arn}:table/{database_name}/*"
+        table = f"{catalog_arn}:table/{database_name}/{table_name}"
 
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
         policy = iam.ManagedPolicy(
@@ -63,11 +68,16 @@ class ZoneCrawler(Construct):
                 iam.PolicyStatement(
                     actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
                 ),
+                # GetTables is authorized against every table of the database (Glue: "Specifying
+                # resource ARNs"); it returns definitions only, never data.
+                iam.PolicyStatement(
+                    actions=["glue:GetDatabase", "glue:GetTables"],
+                    resources=[f"{catalog_arn}:catalog", f"{catalog_arn}:database/{database_name}", tables],
+                ),
                 iam.PolicyStatement(
                     actions=[
                         "glue:GetDatabase",
                         "glue:GetTable",
-                        "glue:GetTables",
                         "glue:CreateTable",
                         "glue:UpdateTable",
                         "glue:GetPartition",
@@ -78,7 +88,7 @@ class ZoneCrawler(Construct):
                         "glue:UpdatePartition",
                         "glue:BatchUpdatePartition",
                     ],
-                    resources=[f"{catalog_arn}:catalog", f"{catalog_arn}:database/{database_name}", tables],
+                    resources=[f"{catalog_arn}:catalog", f"{catalog_arn}:database/{database_name}", table],
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
@@ -89,11 +99,13 @@ class ZoneCrawler(Construct):
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id=iam5_resource(self, objects),
-                reason=f"Crawler {crawler_name} must read every object under s3://.../{prefix}, whose keys are not known in advance.",
+                reason=f"Crawler {crawler_name} must read every object under s3://.../{prefix} (one folder per date), "
+                "whose keys are not known in advance.",
             ),
             Acknowledgment(
                 id=iam5_resource(self, tables),
-                reason=f"Crawler {crawler_name} creates and updates the tables it discovers in {database_name}; their names come from the data.",
+                reason=f"Crawler {crawler_name} lists the table definitions of {database_name} (glue:GetTables and "
+                "GetDatabase only, which Glue authorizes against every table); it writes only its own table.",
             ),
             Acknowledgment(
                 id=iam5_resource(self, log_groups),

@@ -6,9 +6,13 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_config.datasets import Dataset
+from lake_constructs.shared.s3_prefixes import keys_under
 from lake_constructs.shared.service_principals import account_scoped_service
 
 ATHENA_CATALOG = "AwsDataCatalog"
+# Where QuickSight's own objects live in the curated bucket (manifest, files, row-level rules).
+QUICKSIGHT_PREFIX = "quicksight/"
 # Athena offers no resource-level permissions for these two; both only list names.
 ATHENA_LIST_ACTIONS = ["athena:ListDataCatalogs", "athena:ListWorkGroups"]
 
@@ -19,8 +23,9 @@ class QuickSightAccessRole(Construct):
     Secures: only `quicksight.amazonaws.com`, acting for this account (`aws:SourceAccount`),
     can assume the role. Queries run only in the project's workgroup (whose enforced
     configuration already fixes the result location, the encryption and the scan cap);
-    Glue reads only the curated database; S3 reads only the curated zone and reads and
-    writes only the workgroup's result prefix; the lake key only decrypts and makes data
+    Glue reads only the datasets' curated tables (and `extra_tables`, the row-level rules);
+    S3 reads only their curated prefixes (not quarantine, not run reports) and `quicksight/`,
+    and reads and writes only the workgroup's result prefix; the lake key only decrypts and makes data
     keys. One customer-managed policy: no AWS-managed `AWSQuicksightAthenaAccess` (Athena on
     every workgroup) and no inline policy (three nag packs reject those). `results_location` is the workgroup's
     enforced output location, `s3://<bucket>/<prefix>`.
@@ -35,14 +40,18 @@ class QuickSightAccessRole(Construct):
         results_location: str,
         curated_bucket: s3.IBucket,
         database_name: str,
+        datasets: tuple[Dataset, ...],
+        extra_tables: tuple[str, ...] = (),
         key: kms.IKey,
     ) -> None:
         super().__init__(scope, id)
         results_bucket_name, results_prefix = results_location.removeprefix("s3://").split("/", 1)
         results_bucket = s3.Bucket.from_bucket_name(self, "ResultsBucket", results_bucket_name)
         results_objects = results_bucket.arn_for_objects(f"{results_prefix}*")
-        curated_objects = curated_bucket.arn_for_objects("*")
-        tables = _arn("glue", f"table/{database_name}/*")
+        # Each dataset's curated prefix (not its quarantine or reports), and QuickSight's own area.
+        prefixes = {dataset.name: dataset.curated_prefix for dataset in datasets} | {"QuickSight": QUICKSIGHT_PREFIX}
+        curated_objects = {owner: keys_under(curated_bucket, prefix) for owner, prefix in prefixes.items()}
+        tables = [_arn("glue", f"table/{database_name}/{table}") for table in (*(d.table for d in datasets), *extra_tables)]
 
         self.role = iam.Role(
             self,
@@ -85,21 +94,21 @@ class QuickSightAccessRole(Construct):
                     sid="ReadTheCuratedTables",
                     actions=[
                         "glue:GetDatabase",
-                        "glue:GetDatabases",
                         "glue:GetTable",
-                        "glue:GetTables",
                         "glue:GetPartition",
                         "glue:GetPartitions",
                         "glue:BatchGetPartition",
                     ],
-                    resources=[_arn("glue", "catalog"), _arn("glue", f"database/{database_name}"), tables],
+                    resources=[_arn("glue", "catalog"), _arn("glue", f"database/{database_name}"), *tables],
                 ),
+                iam.PolicyStatement(sid="LocateTheCuratedZone", actions=["s3:GetBucketLocation"], resources=[curated_bucket.bucket_arn]),
                 iam.PolicyStatement(
-                    sid="ListTheCuratedZone",
-                    actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                    sid="ListTheCuratedDatasets",
+                    actions=["s3:ListBucket"],
                     resources=[curated_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [p for prefix in prefixes.values() for p in (prefix, f"{prefix}*")]}},
                 ),
-                iam.PolicyStatement(sid="ReadTheCuratedZone", actions=["s3:GetObject"], resources=[curated_objects]),
+                iam.PolicyStatement(sid="ReadTheCuratedDatasets", actions=["s3:GetObject"], resources=list(curated_objects.values())),
                 iam.PolicyStatement(
                     sid="ListTheResultPrefix",
                     actions=["s3:ListBucket"],
@@ -127,13 +136,14 @@ class QuickSightAccessRole(Construct):
                 reason=f"Only {' and '.join(ATHENA_LIST_ACTIONS)}: Athena supports no resource-level permission for "
                 "them; they list names only, and every query stays limited to the project's workgroup.",
             ),
-            Acknowledgment(
-                id=iam5_resource(self, tables),
-                reason=f"QuickSight reads the tables of {database_name}, the curated zone; the curated crawler names them.",
-            ),
-            Acknowledgment(
-                id=iam5_resource(self, curated_objects),
-                reason="QuickSight reads the curated zone; its object keys are partitions and files written by the curation job.",
+            *(
+                Acknowledgment(
+                    id=iam5_resource(self, objects),
+                    reason=f"QuickSight reads the curated files of {owner}, whose keys are partitions and files the curation job names."
+                    if owner != "QuickSight"
+                    else f"QuickSight's own area {QUICKSIGHT_PREFIX}: the S3 data source's manifest and files, row-level rules.",
+                )
+                for owner, objects in curated_objects.items()
             ),
             Acknowledgment(
                 id=iam5_resource(self, results_objects),

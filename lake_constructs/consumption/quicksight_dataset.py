@@ -5,6 +5,7 @@ from constructs import Construct
 
 from lake_config.quicksight_settings import RefreshSettings
 from lake_constructs.consumption.quicksight_access_role import ATHENA_CATALOG
+from lake_constructs.consumption.quicksight_columns import FieldType
 from lake_constructs.consumption.quicksight_permissions import DATA_SET_OWNER_ACTIONS, owner_permissions
 
 PHYSICAL_TABLE = "table"
@@ -33,7 +34,7 @@ class AthenaTableDataSet(Construct):
         data_source_arn: str,
         database: str,
         table: str,
-        columns: dict[str, str],
+        columns: dict[str, FieldType],
         import_mode: str,
         owner: str,
         renames: dict[str, str] | None = None,
@@ -58,7 +59,7 @@ class AthenaTableDataSet(Construct):
                         catalog=ATHENA_CATALOG,
                         schema=database,
                         name=table,
-                        input_columns=[_input_column(column, type, spice) for column, type in columns.items()],
+                        input_columns=[_input_column(column, field, spice) for column, field in columns.items()],
                     )
                 )
             },
@@ -109,10 +110,9 @@ def _renamed(table: str, renames: dict[str, str]) -> dict:
     }
 
 
-def _input_column(name: str, type: str, spice: bool) -> quicksight.CfnDataSet.InputColumnProperty:
-    # Money: fixed-point keeps cents exact in sums. QuickSight takes a sub-type only in SPICE.
-    sub_type = "FIXED" if spice and type == "DECIMAL" else None
-    return quicksight.CfnDataSet.InputColumnProperty(name=name, type=type, sub_type=sub_type)
+def _input_column(name: str, field: FieldType, spice: bool) -> quicksight.CfnDataSet.InputColumnProperty:
+    # QuickSight takes a sub-type (FIXED for money, FLOAT for doubles) only in SPICE.
+    return quicksight.CfnDataSet.InputColumnProperty(name=name, type=field.type, sub_type=field.sub_type if spice else None)
 
 
 def _refresh_schedule(scope: Construct, data_set_id: str, refresh: RefreshSettings) -> quicksight.CfnRefreshSchedule:

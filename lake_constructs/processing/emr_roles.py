@@ -8,6 +8,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_config.datasets import Dataset
+from lake_constructs.shared.s3_prefixes import folder_markers, keys_under, probed_keys
 from lake_constructs.shared.service_principals import account_scoped_service
 
 SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
@@ -15,17 +17,16 @@ SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
 
 @dataclass(frozen=True)
 class LakeGrants:
-    """What the nodes may touch: one dataset prefix in two zones, its two tables, the log prefix."""
+    """What the nodes may touch: each dataset's raw prefix (read), its curated, quarantine and
+    report prefixes (write), its curated table's partitions, and the log prefix."""
 
     key: kms.IKey
     raw_bucket: s3.IBucket
     curated_bucket: s3.IBucket
     logs_bucket: s3.IBucket
-    dataset_prefix: str
+    datasets: tuple[Dataset, ...]
     log_prefix: str
-    raw_database: str
     curated_database: str
-    table: str
     # Exact object ARNs the nodes read at boot or per step (TLS zip, job script).
     readable_objects: tuple[str, ...]
 
@@ -38,9 +39,9 @@ class EmrRoles(Construct):
     AWS's AmazonEMRServicePolicy_v2 (which only acts on resources tagged
     for-use-with-amazon-emr-managed-policies=true) plus: passing exactly the instance role to
     EC2 and KMS grants on the lake key for encrypted EBS volumes. The instance role (no
-    deprecated AmazonElasticMapReduceforEC2Role, no AmazonSSMManagedInstanceCore) reads the
-    raw dataset, writes the curated dataset, uses the lake key, reads and extends only the two
-    Glue tables of the dataset, writes its log prefix, reads the TLS zip and the job script,
+    deprecated AmazonElasticMapReduceforEC2Role, no AmazonSSMManagedInstanceCore) reads each
+    dataset's raw prefix, writes its curated, quarantine and report prefixes, uses the lake key,
+    reads the curated tables and adds their partitions, writes its log prefix, reads the TLS zip and the job script,
     and registers with Session Manager so nobody needs an SSH key.
     """
 
@@ -50,7 +51,7 @@ class EmrRoles(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="EMR cluster nodes: curate one dataset of the lake.",
+            description="EMR cluster nodes: curate the datasets of the lake.",
         )
         self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.instance_role)
         self.policies: list[iam.ManagedPolicy] = []
@@ -111,26 +112,36 @@ class EmrRoles(Construct):
 
     def _lake_access(self, grants: LakeGrants) -> None:
         catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        prefix = grants.dataset_prefix
-        raw_objects = grants.raw_bucket.arn_for_objects(f"{prefix}*")
-        curated_objects = grants.curated_bucket.arn_for_objects(f"{prefix}*")
+        raw, curated = grants.raw_bucket, grants.curated_bucket
         log_objects = grants.logs_bucket.arn_for_objects(f"{grants.log_prefix}*")
-        partitions_read = ["glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+        raw_reads, writes, probes, markers, tables = [], [], [], [], []
+        for dataset in grants.datasets:
+            raw_reads.append(keys_under(raw, dataset.raw_prefix))
+            probes += probed_keys(raw, dataset.raw_prefix)
+            for prefix in (dataset.curated_prefix, dataset.quarantine_prefix, dataset.report_prefix):
+                writes.append(keys_under(curated, prefix))
+                probes += probed_keys(curated, prefix)
+                markers += folder_markers(curated, prefix)
+            tables.append(f"{catalog}:table/{grants.curated_database}/{dataset.table}")
         policy = iam.ManagedPolicy(
             self,
             "LakeAccess",
             roles=[self.instance_role],
             statements=[
                 # Without ListBucket, S3 answers a HEAD on a missing key with 403 instead of 404,
-                # and EMRFS fails the job when it checks whether an output path exists.
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"], resources=[grants.raw_bucket.bucket_arn, grants.curated_bucket.bucket_arn]
-                ),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=[raw_objects]),
+                # and EMRFS fails the job when it checks whether an output path exists. S3 sends
+                # that check without an s3:prefix, so the grant cannot be narrowed by prefix.
+                iam.PolicyStatement(actions=["s3:ListBucket"], resources=[raw.bucket_arn, curated.bucket_arn]),
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=raw_reads),
+                # HEAD of each dataset folder and its parents, with and without the slash.
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=list(dict.fromkeys(probes))),
                 iam.PolicyStatement(
                     actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                    # EMRFS marks a directory it creates with a "<dir>_$folder$" object beside it.
-                    resources=[curated_objects, grants.curated_bucket.arn_for_objects(f"{prefix.rstrip('/')}_$folder$")],
+                    resources=writes,
+                ),
+                # EMRFS marks a directory it creates with a "<dir>_$folder$" object beside it.
+                iam.PolicyStatement(
+                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources=list(dict.fromkeys(markers))
                 ),
                 iam.PolicyStatement(actions=["s3:PutObject"], resources=[log_objects]),
                 iam.PolicyStatement(actions=["s3:GetObject"], resources=list(grants.readable_objects)),
@@ -143,50 +154,53 @@ class EmrRoles(Construct):
                     actions=["glue:GetDatabase", "glue:CreateDatabase"],
                     resources=[f"{catalog}:catalog", f"{catalog}:database/default"],
                 ),
-                iam.PolicyStatement(
-                    actions=["glue:GetDatabase", "glue:GetTable", *partitions_read],
-                    resources=[
-                        f"{catalog}:catalog",
-                        f"{catalog}:database/{grants.raw_database}",
-                        f"{catalog}:table/{grants.raw_database}/{grants.table}",
-                    ],
-                ),
+                # CloudFormation owns the curated tables (their schema is the contract's): the
+                # job reads them and registers the partitions it writes, and changes nothing else.
                 iam.PolicyStatement(
                     actions=[
                         "glue:GetDatabase",
                         "glue:GetTable",
-                        "glue:CreateTable",
-                        "glue:UpdateTable",
-                        *partitions_read,
+                        "glue:GetPartition",
+                        "glue:GetPartitions",
+                        "glue:BatchGetPartition",
                         "glue:CreatePartition",
                         "glue:BatchCreatePartition",
                         "glue:UpdatePartition",
                         "glue:BatchUpdatePartition",
                     ],
-                    resources=[
-                        f"{catalog}:catalog",
-                        f"{catalog}:database/{grants.curated_database}",
-                        f"{catalog}:table/{grants.curated_database}/{grants.table}",
-                    ],
+                    resources=[f"{catalog}:catalog", f"{catalog}:database/{grants.curated_database}", *tables],
                 ),
             ],
         )
         self.policies.append(policy)
-        Validations.of(policy).acknowledge(
-            Acknowledgment(
-                id=iam5_resource(self, raw_objects),
-                reason=f"EMR nodes read every raw object under {prefix} (one folder per date); the keys are not known in advance.",
-            ),
-            Acknowledgment(
-                id=iam5_resource(self, curated_objects),
-                reason=f"The curation job writes and replaces Parquet files under curated {prefix}; Spark names them per run.",
-            ),
+        acknowledgments = [
             Acknowledgment(
                 id=iam5_resource(self, log_objects),
                 reason=f"EMR writes node, application and step logs under {grants.log_prefix}<cluster-id>/; "
                 "the cluster id is assigned at launch.",
-            ),
-        )
+            )
+        ]
+        for dataset in grants.datasets:
+            acknowledgments.append(
+                Acknowledgment(
+                    id=iam5_resource(self, keys_under(raw, dataset.raw_prefix)),
+                    reason=f"The curation job reads every raw object of dataset {dataset.name} under {dataset.raw_prefix} "
+                    "(one folder per date); the keys are not known in advance.",
+                )
+            )
+            for prefix, what in (
+                (dataset.curated_prefix, "Parquet files, one folder per date"),
+                (dataset.quarantine_prefix, "rejected rows with the rule each broke"),
+                (dataset.report_prefix, "one JSON report per run, named after the run id"),
+            ):
+                acknowledgments.append(
+                    Acknowledgment(
+                        id=iam5_resource(self, keys_under(curated, prefix)),
+                        reason=f"The curation job of dataset {dataset.name} writes and replaces {what} under {prefix}; "
+                        "Spark names the files per run.",
+                    )
+                )
+        Validations.of(policy).acknowledge(*acknowledgments)
 
     def _session_manager(self) -> None:
         policy = iam.ManagedPolicy(

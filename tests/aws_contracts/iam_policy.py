@@ -15,7 +15,7 @@ few condition operators and treats an unknown one as a denial, which hides the v
 these tests look for.
 
 `render(value, template)` turns a synthesized CloudFormation value (Ref, Fn::GetAtt, Fn::Join,
-Fn::Sub) into the string AWS would see, with the fake account, region and partition below.
+Fn::Sub, Fn::GetStackOutput with `stack_outputs`) into the string AWS would see, with the fake account, region and partition below.
 """
 from __future__ import annotations
 
@@ -233,10 +233,25 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
             return str(render({"Ref": name}, template, names))
 
         return re.sub(r"\$\{([^}!]+)\}", substitute, text)
+    if "Fn::GetStackOutput" in value:
+        # Another stack's output (weak cross-stack reference): `names["<stack>.<output>"]`, from
+        # that stack's template (see `stack_outputs`), else an opaque placeholder.
+        output = value["Fn::GetStackOutput"]
+        key = f"{output['StackName']}.{output['OutputName']}"
+        return names.get(key, f"<{key}>")
     if "Fn::Select" in value:
         index, items = value["Fn::Select"]
         return render(items, template, names)[int(index)]
     return {key: render(item, template, names) for key, item in value.items()}
+
+
+def stack_outputs(stack_name: str, template: Mapping, names: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`{"<stack>.<output>": rendered value}` for every output of `template` (rendered with
+    `names`): pass it as `names` when rendering a stack that reads those outputs through
+    Fn::GetStackOutput."""
+    return {
+        f"{stack_name}.{name}": render(output["Value"], template, names) for name, output in template.get("Outputs", {}).items()
+    }
 
 
 def role_policies(template: Mapping, role_logical_id: str, names: Mapping[str, str] | None = None) -> list[dict]:

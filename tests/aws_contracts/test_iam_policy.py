@@ -5,7 +5,7 @@ import json
 import pytest
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from tests.aws_contracts.iam_policy import Unsupported, allows, decision, render
+from tests.aws_contracts.iam_policy import Unsupported, allows, decision, render, stack_outputs
 
 
 def policy(*statements):
@@ -64,6 +64,14 @@ def test_render_intrinsics():
     assert render({"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}"}, template) == "arn:aws:logs:eu-west-1"
     data_set = {"Resources": {"Sales": {"Type": "AWS::QuickSight::DataSet"}}}
     assert render({"Fn::GetAtt": ["Sales", "Arn"]}, data_set, {"Sales": "lake-prod-sales"}) == "arn:aws:quicksight:eu-west-1:111122223333:dataset/lake-prod-sales"
+
+
+def test_render_another_stacks_output():
+    storage = {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}, "Outputs": {"KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}}}
+    reference = {"Fn::GetStackOutput": {"StackName": "lake-storage", "OutputName": "KeyArn", "Region": "eu-west-1"}}
+    names = stack_outputs("lake-storage", storage)
+    assert render(reference, {}, names) == "arn:aws:kms:eu-west-1:111122223333:key/Key"
+    assert render(reference, {}) == "<lake-storage.KeyArn>"
 
 
 def test_emr_service_policy_v2_needs_the_request_tag():

@@ -5,8 +5,9 @@ import pytest
 import yaml
 
 from lake_config import ConfigError
+from lake_config import load_settings
 from lake_config.datasets import DATASETS_DIR, load_dataset
-from tests.helpers import CDK_CONTEXT
+from tests.helpers import CDK_CONTEXT, THIRD_DATASET, config_error, stage_context
 
 
 @pytest.mark.parametrize("name", CDK_CONTEXT["datasets"])
@@ -54,3 +55,60 @@ def test_json_needs_new_line_delimiter(tmp_path):
         contract["servers"][0].update(format="json", delimiter="array")
 
     assert "new_line" in _broken(tmp_path, change)
+
+
+def _datasets_dir(tmp_path, *changes):
+    """The shipped contracts in `tmp_path`, each `change(name, contract)` applied, as context."""
+    for name in CDK_CONTEXT["datasets"]:
+        shutil.copytree(DATASETS_DIR / name, tmp_path / name)
+        path = tmp_path / name / "contract.odcs.yaml"
+        contract = yaml.safe_load(path.read_text())
+        for change in changes:
+            change(name, contract)
+        path.write_text(yaml.safe_dump(contract))
+    return stage_context() | {"datasets_dir": str(tmp_path)}
+
+
+def _servers(zone, location):
+    def change(name, contract):
+        if name == "clickstream":
+            next(s for s in contract["servers"] if s["server"] == zone)["location"] = location
+    return change
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (_servers("raw", "s3://{raw-bucket}/sales/clicks/"),
+         "invalid setting datasets: clickstream's raw prefix sales/clicks/ lies inside sales's sales/; give each dataset its own folder"),
+        (_servers("curated", "s3://{curated-bucket}/web/sales/"), None),
+        (_servers("raw", "s3://{raw-bucket}/web/sales/"),
+         "invalid setting datasets: raw tables (the last folder of servers[raw].location) must be distinct, but sales and clickstream both make 'sales'"),
+        (lambda name, c: c["schema"][0].update(physicalName="events"), "curated tables (schema[0].physicalName) must be distinct"),
+    ],
+)
+def test_datasets_must_not_collide(tmp_path, change, expected):
+    context = _datasets_dir(tmp_path, change)
+    if expected is None:
+        assert load_settings(context).dataset("clickstream").curated_prefix == "web/sales/"
+    else:
+        assert expected in config_error(context)
+
+
+def test_named_queries_are_unique_across_datasets(tmp_path):
+    def rename(name, contract):
+        if name == "clickstream":
+            queries = next(p for p in contract["customProperties"] if p["property"] == "namedQueries")["value"]
+            queries[0]["name"] = "revenue_by_day"
+
+    message = config_error(_datasets_dir(tmp_path, rename))
+    assert message == (
+        "invalid setting datasets: named queries (<name>_<zone>) must be distinct, "
+        "but sales.revenue_by_day_raw and clickstream.revenue_by_day_raw both make 'revenue_by_day_raw'"
+    )
+
+
+def test_raw_table_is_the_last_folder_glue_names_it_after():
+    assert load_dataset("sales").raw_table == "sales"
+    third = load_dataset(THIRD_DATASET.name, THIRD_DATASET.parent)
+    assert third.raw_prefix == "erp/stock_levels/" and third.raw_table == "stock_levels"

@@ -2,6 +2,7 @@
 import pytest
 
 from lake_config import load_settings
+from lake_config.datasets import load_dataset
 from tests.helpers import CDK_CONTEXT, config_error, stage_context, synth_with_app_py
 
 GROUP = "arn:aws:quicksight:us-east-1:{account}:group/default/lake-owners"
@@ -122,10 +123,27 @@ def test_good_schedules(refresh):
     assert load_settings(context(**ENABLED | {"refresh": refresh})).quicksight.refresh.interval == refresh["interval"]
 
 
-@pytest.mark.parametrize("columns", [[], ["amount"], ["country", "country"], "country"])
-def test_bad_row_level_security_columns(columns):
+@pytest.mark.parametrize(
+    "columns, setting, expected",
+    [
+        ({}, "columns", "must map at least one dataset"),
+        (["country"], "columns", "valid dictionary"),
+        ({"sales": []}, "columns.sales", "distinct column names"),
+        ({"sales": ["country", "country"]}, "columns.sales", "distinct column names"),
+        ({"sales": ["amount"]}, "columns.sales", "'amount' is not a text column of sales; rules can restrict order_id,"),
+        ({"orders": ["country"]}, "columns.orders", f"'orders' is not a dataset of this stage ({', '.join(CDK_CONTEXT['datasets'])})"),
+    ],
+)
+def test_bad_row_level_security_columns(columns, setting, expected):
     message = error_for(**ENABLED | {"row_level_security": {"enabled": True, "columns": columns}})
-    assert message.startswith("invalid setting stages.dev.quicksight.row_level_security.columns: ")
+    assert message.startswith(f"invalid setting stages.dev.quicksight.row_level_security.{setting}: ")
+    assert expected in message
+
+
+def test_row_level_security_on_any_datasets_text_columns():
+    rls = {"enabled": True, "columns": {"sales": ["country", "channel"], "clickstream": ["device"]}}
+    settings = load_settings(context(**ENABLED | {"row_level_security": rls}))
+    assert settings.quicksight.row_level_security.columns == rls["columns"]
 
 
 def test_unknown_quicksight_key_lists_the_allowed_ones():
@@ -142,6 +160,9 @@ def test_synth_stops_with_one_line():
 
 
 STANDARD = ENABLED | {"edition": "STANDARD", "dashboards": {"ml_insights": False}}
+# Row-level rules on a text column (not the key) of the first declared dataset.
+_FIRST = load_dataset(CDK_CONTEXT["datasets"][0])
+RESTRICTED = {_FIRST.name: [next(c.name for c in _FIRST.columns if c.type == "string" and c.name not in _FIRST.key)]}
 
 
 def test_standard_edition_without_enterprise_features_is_accepted():
@@ -151,11 +172,12 @@ def test_standard_edition_without_enterprise_features_is_accepted():
 @pytest.mark.parametrize(
     "change, setting, expected",
     [
-        ({"row_level_security": {"enabled": True}}, "row_level_security", "enabled: true needs quicksight.edition ENTERPRISE"),
-        ({"refresh": {"interval": "HOURLY"}}, "refresh", "interval HOURLY needs quicksight.edition ENTERPRISE"),
-        ({"dashboards": {"ml_insights": True}}, "dashboards", "ml_insights: true needs quicksight.edition ENTERPRISE"),
-        ({"dashboards": {"ml_insights": False, "embedding": {"allowed_domains": ["https://bi.example.com"]}}}, "dashboards",
-         "embedding.allowed_domains needs quicksight.edition ENTERPRISE"),
+        ({"row_level_security": {"enabled": True, "columns": RESTRICTED}}, "row_level_security.enabled",
+         "true needs quicksight.edition ENTERPRISE"),
+        ({"refresh": {"interval": "HOURLY"}}, "refresh.interval", "HOURLY needs quicksight.edition ENTERPRISE"),
+        ({"dashboards": {"ml_insights": True}}, "dashboards.ml_insights", "true needs quicksight.edition ENTERPRISE"),
+        ({"dashboards": {"ml_insights": False, "embedding": {"allowed_domains": ["https://bi.example.com"]}}},
+         "dashboards.embedding.allowed_domains", "a domain list needs quicksight.edition ENTERPRISE"),
     ],
 )  # fmt: skip
 def test_standard_edition_refuses_enterprise_features(change, setting, expected):

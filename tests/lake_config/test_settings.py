@@ -15,6 +15,24 @@ def test_unknown_stage_lists_the_allowed_ones():
     assert config_error(stage_context() | {"stage": "qa"}) == "unknown stage 'qa' (-c stage=...): allowed values are dev, prod"
 
 
+@pytest.mark.parametrize("name", ["Dev", "dev_1", "d", "stage-two", "averyverylongstage"])
+def test_a_bad_stage_name_is_named_as_the_user_wrote_it(name):
+    """The stage is a key of `stages` passed with -c stage=...: the message must not name a
+    setting `stages.<name>.stage` nobody wrote."""
+    context = stage_context()
+    context["stages"][name] = context["stages"]["dev"]
+    message = config_error(context | {"stage": name})
+    assert message == (
+        f"invalid stage name {name!r} (a key of cdk.json 'stages', chosen with -c stage=...): "
+        "must be 2 to 10 lower-case letters and digits, starting with a letter"
+    )
+    assert f"stages.{name}.stage" not in message
+
+
+def test_a_top_level_project_is_named_where_it_was_written():
+    assert config_error(stage_context() | {"project": "Lake"}).startswith("invalid setting project: must be 3 to 20")
+
+
 def test_unknown_key_lists_the_allowed_keys():
     message = config_error(stage_context(storage={"raw_glacier_days": 40}))
     assert message.startswith("invalid setting stages.dev.storage.raw_glacier_days: unknown setting; allowed settings here are ")
@@ -30,9 +48,9 @@ def test_unknown_key_lists_the_allowed_keys():
         ({"storage": {"athena_results_expiration_days": 0}}, "storage.athena_results_expiration_days", "greater than or equal to 1"),
         ({"storage": {"abort_incomplete_multipart_upload_days": 90}}, "storage.abort_incomplete_multipart_upload_days", "less than or equal to 30"),
         ({"analytics": {"bytes_scanned_cutoff_mb": 5}}, "analytics.bytes_scanned_cutoff_mb", "greater than or equal to 10"),
-        ({"project": "Data_Lake"}, "project", "should match pattern"),
-        ({"project": "a-project-name-too-long-for-s3"}, "project", "should match pattern"),
-        ({"project": "lake-"}, "project", "should match pattern"),
+        ({"project": "Data_Lake"}, "project", "must be 3 to 20 lower-case letters, digits and hyphens"),
+        ({"project": "a-project-name-too-long-for-s3"}, "project", "which S3 limits to 63 characters"),
+        ({"project": "lake-"}, "project", "not ending with a hyphen"),
         ({"catalog": {"crawler_schedule": "daily"}}, "catalog.crawler_schedule", "Glue cron expression"),
         ({"account": "12345"}, "account", "should match pattern"),
     ],

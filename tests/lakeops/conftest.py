@@ -1,6 +1,8 @@
 """Fixtures: a deployed dev stage in moto, the simulator, sample data and a CLI runner."""
 
 import functools
+import json
+import shutil
 
 import pytest
 from botocore.loaders import create_loader
@@ -9,7 +11,7 @@ from moto import mock_aws
 from moto.kms.utils import generate_private_key
 
 from lakeops.cli import cli
-from tests.lakeops.fakes import REGION, Simulator, deploy_stage
+from tests.lakeops.fakes import REGION, SETTINGS, STAGE, Simulator, deploy_stage
 
 
 @pytest.fixture
@@ -52,21 +54,39 @@ def sim(aws, monkeypatch):
     simulator.uninstall()
 
 
+# Two tiny days per dataset, in its raw format: enough for the CLI, which never parses them.
+SAMPLE_DATES = ("2024-01-01", "2024-01-02")
+
+
+def tiny_sample(dataset, day: int) -> tuple[str, str]:
+    """(file name, content) of one small raw file of `dataset`."""
+    names = [c.raw_name for c in dataset.raw_columns]
+    if dataset.raw_format == "json":
+        return f"{dataset.name}.jsonl", "".join(json.dumps({n: f"{n}-{day}-{i}" for n in names}) + "\n" for i in range(day + 1))
+    rows = [dataset.csv_delimiter.join(f"{n}-{day}-{i}" for n in names) for i in range(day + 1)]
+    return f"{dataset.name}.csv", "\n".join([dataset.csv_delimiter.join(names), *rows]) + "\n"
+
+
 @pytest.fixture
-def sample_dir(tmp_path):
-    """Two days of sales, like sample_data/ but tiny."""
-    root = tmp_path / "sample_data"
-    for dt, rows in (("2024-01-01", "o1,10.00\no2,2.50\n"), ("2024-01-02", "o3,7.25\n")):
-        partition = root / "sales" / f"dt={dt}"
-        partition.mkdir(parents=True)
-        (partition / "sales.csv").write_text("order_id,amount\n" + rows)
+def datasets_dir(tmp_path):
+    """The dev stage's contracts, each with a tiny sample/ (the repository's own samples are the
+    Spark tests' business); pass it to the CLI with --datasets-dir."""
+    root = tmp_path / "datasets"
+    for dataset in SETTINGS.datasets:
+        shutil.copytree(dataset.directory, root / dataset.name, ignore=shutil.ignore_patterns("sample"))
+        for day, dt in enumerate(SAMPLE_DATES, start=1):
+            partition = root / dataset.name / "sample" / f"dt={dt}"
+            partition.mkdir(parents=True)
+            name, content = tiny_sample(dataset, day)
+            (partition / name).write_text(content)
     return root
 
 
 @pytest.fixture
 def run_cli():
-    """Runs ``python -m lakeops --stage dev --poll-interval 0 ARGS`` in-process."""
-    def run(*args, stage="dev", env=None):
+    """Runs ``python -m lakeops --stage dev --poll-interval 0 [--datasets-dir DIR] ARGS`` in-process."""
+    def run(*args, stage=STAGE, env=None, datasets=None):
         prefix = ["--stage", stage] if stage else []
+        prefix += ["--datasets-dir", str(datasets)] if datasets else []
         return CliRunner(env=env).invoke(cli, [*prefix, "--poll-interval", "0", *args])
     return run

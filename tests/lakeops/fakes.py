@@ -1,8 +1,8 @@
 """A deployed stage inside moto, and the few things moto 5.2.5 cannot do on its own.
 
-``deploy_stage`` creates what the stacks would (buckets, KMS key, Glue databases and
-crawlers, Athena workgroup and named queries, EMR cluster) and publishes the SSM
-parameters of docs/CONTRACTS.md.
+``deploy_stage`` creates what the stacks of cdk.json's dev stage would (buckets, KMS key,
+Glue databases, per dataset a raw crawler, the curated table and the named queries,
+Athena workgroup, EMR cluster) and publishes the SSM parameters of docs/CONTRACTS.md.
 
 ``Simulator`` patches moto, never lakeops, so the CLI talks to moto through the real
 boto3 API. What it adds, and why:
@@ -33,33 +33,85 @@ from moto.glue.models import FakeCrawler, GlueBackend
 from moto.moto_api import state_manager
 from moto.moto_api._internal.models import moto_api_backend
 
+from lake_config import LakeSettings, load_settings
+from tests.helpers import stage_context
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-PROJECT, STAGE = "datalake", "dev"
+# The stage the CLI tests deploy into moto: dev, exactly as cdk.json declares it.
+SETTINGS = load_settings(stage_context("dev"))
+PROJECT, STAGE = SETTINGS.project, SETTINGS.stage
+PREFIX, PARAMS = SETTINGS.prefix, f"{SETTINGS.ssm_prefix}/"
+# A named query the first dataset asks of its raw zone (every shipped contract has one over both zones).
+FIRST = SETTINGS.datasets[0]
+RAW_QUERY = next(q for q in FIRST.named_queries if set(q.zones) == {"raw", "curated"}).query_name("raw")
+QUERY_NAMES = sorted(q.query_name(z) for d in SETTINGS.datasets for q in d.named_queries for z in q.zones)
 
 
 @dataclass
 class Deployed:
     kms_key_arn: str
-    raw_bucket: str = "datalake-dev-raw-123456789012"
-    curated_bucket: str = "datalake-dev-curated-123456789012"
-    results_bucket: str = "datalake-dev-athena-results-123456789012"
-    logs_bucket: str = "datalake-dev-logs-123456789012"
-    raw_database: str = "datalake_dev_raw"
-    curated_database: str = "datalake_dev_curated"
-    raw_crawler: str = "datalake-dev-raw-crawler"
-    curated_crawler: str = "datalake-dev-curated-crawler"
-    workgroup: str = "datalake-dev"
+    settings: LakeSettings = SETTINGS
     cluster_id: str = ""
-    script_uri: str = "s3://datalake-dev-logs-123456789012/artifacts/curate_sales.py"
     cutoff_bytes: int = 1024**3
+
+    def bucket(self, zone: str) -> str:
+        return f"{self.settings.prefix}-{zone}-{ACCOUNT}"
+
+    @property
+    def raw_bucket(self) -> str:
+        return self.bucket("raw")
+
+    @property
+    def curated_bucket(self) -> str:
+        return self.bucket("curated")
+
+    @property
+    def results_bucket(self) -> str:
+        return self.bucket("athena-results")
+
+    @property
+    def logs_bucket(self) -> str:
+        return self.bucket("logs")
+
+    @property
+    def raw_database(self) -> str:
+        return f"{self.settings.glue_prefix}_raw"
+
+    @property
+    def curated_database(self) -> str:
+        return f"{self.settings.glue_prefix}_curated"
+
+    @property
+    def workgroup(self) -> str:
+        return self.settings.prefix
+
+    @property
+    def script_uri(self) -> str:
+        return f"s3://{self.logs_bucket}/artifacts/curate.py"
 
     @property
     def log_uri(self) -> str:
         return f"s3://{self.logs_bucket}/emr/"
 
+    @property
+    def datasets(self):
+        return self.settings.datasets
+
+    def raw_crawler(self, dataset: str) -> str:
+        return f"{self.settings.prefix}-{dataset}-raw"
+
+    def ruleset(self, dataset: str) -> str:
+        return f"{self.settings.prefix}-{dataset}"
+
+    def dq_role(self, dataset: str) -> str:
+        return f"arn:aws:iam::{ACCOUNT}:role/{self.settings.prefix}-{dataset}-dq"
+
+    def parameter(self, key: str) -> str:
+        return f"{self.settings.ssm_prefix}/{key}"
+
     def parameters(self) -> dict[str, str]:
-        return {
+        values = {
             "storage/kms-key-arn": self.kms_key_arn,
             "storage/raw-bucket": self.raw_bucket,
             "storage/curated-bucket": self.curated_bucket,
@@ -67,13 +119,21 @@ class Deployed:
             "storage/logs-bucket": self.logs_bucket,
             "catalog/raw-database": self.raw_database,
             "catalog/curated-database": self.curated_database,
-            "catalog/raw-crawler": self.raw_crawler,
-            "catalog/curated-crawler": self.curated_crawler,
             "analytics/workgroup": self.workgroup,
             "emr/cluster-id": self.cluster_id,
             "emr/curation-script-uri": self.script_uri,
             "emr/log-uri": self.log_uri,
         }
+        for dataset in self.datasets:
+            path = f"catalog/datasets/{dataset.name}"
+            values |= {
+                f"{path}/raw-crawler": self.raw_crawler(dataset.name),
+                f"{path}/raw-table": dataset.raw_table,
+                f"{path}/curated-table": dataset.table,
+                f"{path}/data-quality-ruleset": self.ruleset(dataset.name),
+                f"{path}/data-quality-role": self.dq_role(dataset.name),
+            }
+        return values
 
 
 @functools.cache
@@ -84,35 +144,37 @@ def client(service: str):
 
 
 def deploy_stage() -> Deployed:
-    """What ``cdk deploy --all -c stage=dev`` leaves behind, as far as the CLI can see."""
+    """What ``cdk deploy --all -c stage=dev`` leaves behind, as far as the CLI can see: per
+    dataset a raw crawler, the declared curated table and the named queries of its contract."""
     deployed = Deployed(kms_key_arn=client("kms").create_key(Description="lake key")["KeyMetadata"]["Arn"])
     s3 = client("s3")
     for bucket in (deployed.raw_bucket, deployed.curated_bucket, deployed.results_bucket, deployed.logs_bucket):
         s3.create_bucket(Bucket=bucket)
-    s3.put_object(Bucket=deployed.logs_bucket, Key="artifacts/curate_sales.py", Body=b"# spark job\n")
+    s3.put_object(Bucket=deployed.logs_bucket, Key="artifacts/curate.py", Body=b"# spark job\n")
 
     glue = client("glue")
     role = f"arn:aws:iam::{ACCOUNT}:role/crawler"
-    for database, crawler, bucket in ((deployed.raw_database, deployed.raw_crawler, deployed.raw_bucket),
-                                      (deployed.curated_database, deployed.curated_crawler, deployed.curated_bucket)):
+    for database in (deployed.raw_database, deployed.curated_database):
         glue.create_database(DatabaseInput={"Name": database})
-        glue.create_crawler(Name=crawler, Role=role, DatabaseName=database,
-                            Targets={"S3Targets": [{"Path": f"s3://{bucket}/sales/"}]})
-
     athena = client("athena")
     athena.create_work_group(Name=deployed.workgroup, Configuration={
         "ResultConfiguration": {"OutputLocation": f"s3://{deployed.results_bucket}/"},
         "EnforceWorkGroupConfiguration": True,
         "BytesScannedCutoffPerQuery": deployed.cutoff_bytes,
     })
-    for zone, database in (("raw", deployed.raw_database), ("curated", deployed.curated_database)):
-        athena.create_named_query(
-            Name=f"revenue_by_day_{zone}", Database=database, WorkGroup=deployed.workgroup,
-            QueryString="SELECT dt, sum(amount) AS revenue FROM sales GROUP BY dt ORDER BY dt",
-        )
+    for dataset in deployed.datasets:
+        glue.create_crawler(Name=deployed.raw_crawler(dataset.name), Role=role, DatabaseName=deployed.raw_database,
+                            Targets={"S3Targets": [{"Path": f"s3://{deployed.raw_bucket}/{dataset.raw_prefix}"}]})
+        create_table(dataset, deployed.curated_database, deployed.curated_bucket, [], parquet=True)
+        for query in dataset.named_queries:
+            for zone in query.zones:
+                database = deployed.raw_database if zone == "raw" else deployed.curated_database
+                table = dataset.raw_table if zone == "raw" else dataset.table
+                athena.create_named_query(Name=query.query_name(zone), Database=database, WorkGroup=deployed.workgroup,
+                                          QueryString=query.sql.format(database=database, table=table))
 
     deployed.cluster_id = client("emr").run_job_flow(
-        Name="datalake-dev", ReleaseLabel="emr-7.13.0", LogUri=deployed.log_uri,
+        Name=deployed.settings.prefix, ReleaseLabel="emr-7.13.0", LogUri=deployed.log_uri,
         Instances={"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge", "InstanceCount": 2,
                    "KeepJobFlowAliveWhenNoSteps": True},
         JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
@@ -120,22 +182,32 @@ def deploy_stage() -> Deployed:
 
     ssm = client("ssm")
     for key, value in deployed.parameters().items():
-        ssm.put_parameter(Name=f"/{PROJECT}/{STAGE}/{key}", Value=value, Type="String")
+        ssm.put_parameter(Name=deployed.parameter(key), Value=value, Type="String")
     return deployed
 
 
-def create_sales_table(database: str, bucket: str, partitions: list[str], parquet: bool = False) -> None:
-    """The table a crawler (raw) or the curation job (curated) registers, through the Glue API."""
+def create_table(dataset, database: str, bucket: str, partitions: list[str], parquet: bool = False) -> None:
+    """A dataset's table as the raw crawler (CSV/JSON) or CloudFormation (curated Parquet) makes it."""
     glue = client("glue")
     fmt = ("org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat" if parquet
            else "org.apache.hadoop.mapred.TextInputFormat")
-    storage = {"Columns": [{"Name": "order_id", "Type": "string"}, {"Name": "amount", "Type": "double"}],
-               "Location": f"s3://{bucket}/sales/", "InputFormat": fmt}
+    prefix = dataset.curated_prefix if parquet else dataset.raw_prefix
+    storage = {"Columns": [{"Name": c.name, "Type": c.type if parquet else "string"} for c in dataset.columns],
+               "Location": f"s3://{bucket}/{prefix}", "InputFormat": fmt}
+    name = dataset.table if parquet else dataset.raw_table
     glue.create_table(DatabaseName=database, TableInput={
-        "Name": "sales", "StorageDescriptor": storage, "PartitionKeys": [{"Name": "dt", "Type": "string"}]})
+        "Name": name, "StorageDescriptor": storage, "PartitionKeys": [{"Name": dataset.partition, "Type": "string"}]})
+    add_partitions(dataset, database, bucket, partitions, parquet)
+
+
+def add_partitions(dataset, database: str, bucket: str, partitions: list[str], parquet: bool = True) -> None:
+    """What the curation job (curated) or a crawl (raw) registers for each date."""
+    glue = client("glue")
+    name, prefix = (dataset.table, dataset.curated_prefix) if parquet else (dataset.raw_table, dataset.raw_prefix)
+    storage = glue.get_table(DatabaseName=database, Name=name)["Table"]["StorageDescriptor"]
     for dt in partitions:
-        glue.create_partition(DatabaseName=database, TableName="sales", PartitionInput={
-            "Values": [dt], "StorageDescriptor": {**storage, "Location": f"s3://{bucket}/sales/dt={dt}/"}})
+        glue.create_partition(DatabaseName=database, TableName=name, PartitionInput={
+            "Values": [dt], "StorageDescriptor": {**storage, "Location": f"s3://{bucket}/{prefix}{dataset.partition}={dt}/"}})
 
 
 def athena_rows(columns: list[str], rows: list[list[str]]) -> tuple[list[dict], list[dict]]:

@@ -1,62 +1,102 @@
 """Discovery from SSM, the not-deployed error and what works offline."""
 
-from lakeops.discovery import PUBLISHED_BY, Stage, discover
-from tests.lakeops.fakes import client
+import json
+
+from lakeops import configuration
+from lakeops.discovery import PUBLISHED_BY, Stage, dataset_param, discover
+from tests.lakeops.fakes import PARAMS, PREFIX, PROJECT, RAW_QUERY, SETTINGS, STAGE, client
 
 
-def test_discovers_every_contract_parameter(deployed):
-    resources = discover(client("ssm"), Stage("datalake", "dev"))
+def test_discovers_every_contract_parameter_and_the_datasets(deployed):
+    resources = discover(client("ssm"), Stage(PROJECT, STAGE))
     assert resources.values == deployed.parameters()
-    assert set(resources.values) == set(PUBLISHED_BY)
+    per_dataset = {dataset_param(d.name, p) for d in SETTINGS.datasets
+                   for p in ("raw-crawler", "raw-table", "curated-table", "data-quality-ruleset", "data-quality-role")}
+    assert set(resources.values) == set(PUBLISHED_BY) | per_dataset
+    assert resources.datasets() == sorted(d.name for d in SETTINGS.datasets)
 
 
 def test_discovery_pages_through_many_parameters(aws):
     ssm = client("ssm")
     for i in range(25):  # GetParametersByPath returns at most 10 per page
-        ssm.put_parameter(Name=f"/datalake/dev/extra/p{i:02}", Value=str(i), Type="String")
-    ssm.put_parameter(Name="/datalake/devx/emr/cluster-id", Value="other stage", Type="String")
-    values = discover(ssm, Stage("datalake", "dev")).values
+        ssm.put_parameter(Name=f"{PARAMS}extra/p{i:02}", Value=str(i), Type="String")
+    ssm.put_parameter(Name=f"/{PROJECT}/{STAGE}x/emr/cluster-id", Value="other stage", Type="String")
+    values = discover(ssm, Stage(PROJECT, STAGE)).values
     assert len(values) == 25 and values["extra/p24"] == "24"
 
 
 def test_undeployed_stage_names_each_missing_parameter_and_its_stack(aws, run_cli):
-    result = run_cli("run-job")
+    result = run_cli("run-job", "--dataset", SETTINGS.datasets[0].name)
     assert result.exit_code == 3
-    assert "stage 'dev' is not deployed: missing 5 parameters:" in result.stderr
-    assert "/datalake/dev/emr/cluster-id (published by stack datalake-dev-emr)" in result.stderr
-    assert "/datalake/dev/catalog/curated-database (published by stack datalake-dev-catalog)" in result.stderr
-    assert "Run 'cdk deploy --all -c stage=dev'." in result.stderr
+    assert f"stage '{STAGE}' is not deployed: missing 5 parameters:" in result.stderr
+    assert f"{PARAMS}emr/cluster-id (published by stack {PREFIX}-emr)" in result.stderr
+    assert f"{PARAMS}catalog/curated-database (published by stack {PREFIX}-catalog)" in result.stderr
+    assert f"Run 'cdk deploy --all -c stage={STAGE}'." in result.stderr
 
 
 def test_one_missing_parameter_gives_the_one_line_error(deployed, run_cli):
-    client("ssm").delete_parameter(Name="/datalake/dev/emr/cluster-id")
-    result = run_cli("run-job")
+    client("ssm").delete_parameter(Name=f"{PARAMS}emr/cluster-id")
+    result = run_cli("run-job", "--dataset", SETTINGS.datasets[0].name)
     assert result.exit_code == 3
     assert result.stderr.strip() == (
-        "error: stage 'dev' is not deployed: missing /datalake/dev/emr/cluster-id "
-        "(published by stack datalake-dev-emr). Run 'cdk deploy --all -c stage=dev'."
+        f"error: stage '{STAGE}' is not deployed: missing {PARAMS}emr/cluster-id "
+        f"(published by stack {PREFIX}-emr). Run 'cdk deploy --all -c stage={STAGE}'."
     )
+
+
+def test_a_dataset_that_is_not_deployed_names_the_deployed_ones(deployed, run_cli):
+    result = run_cli("run-job", "--dataset", "orders")
+    assert result.exit_code == 3
+    deployed_names = ", ".join(sorted(d.name for d in SETTINGS.datasets))
+    assert f"error: dataset 'orders' is not deployed in stage '{STAGE}' (deployed: {deployed_names})" in result.stderr
 
 
 def test_query_does_not_need_the_emr_stack(deployed, sim, run_cli):
     ssm = client("ssm")
     for key in ("emr/cluster-id", "emr/curation-script-uri", "emr/log-uri"):
-        ssm.delete_parameter(Name=f"/datalake/dev/{key}")
+        ssm.delete_parameter(Name=f"{PARAMS}{key}")
     sim.plan_query(columns=["dt", "revenue"], rows=[["2024-01-01", "12.5"]], bytes_scanned=100)
-    result = run_cli("query", "revenue_by_day_raw")
+    result = run_cli("query", RAW_QUERY)
     assert result.exit_code == 0, result.output
     assert "2024-01-01  12.5" in result.stdout
 
 
 def test_project_option_changes_the_parameter_path(aws, run_cli):
-    result = run_cli("--project", "shop", "upload-sample", stage=None, env={"LAKEOPS_STAGE": "prod"})
+    result = run_cli("--project", "shop", "status", stage=None, env={"LAKEOPS_STAGE": "prod"})
     assert result.exit_code == 3
-    assert "/shop/prod/storage/raw-bucket (published by stack shop-prod-storage)" in result.stderr
+    assert "/shop/prod/storage/raw-bucket (stack shop-prod-storage)" in result.stdout
+    result = run_cli("--project", "shop", "run-job", "--dataset", "x", stage=None, env={"LAKEOPS_STAGE": "prod"})
     assert "Run 'cdk deploy --all -c stage=prod'." in result.stderr
 
 
+def write_cdk_json(tmp_path, monkeypatch, context: dict) -> None:
+    path = tmp_path / "cdk.json"
+    path.write_text(json.dumps({"app": "python app.py", "context": context}))
+    monkeypatch.setattr(configuration, "CDK_JSON", path)
+
+
+def test_project_defaults_to_cdk_json(aws, run_cli, tmp_path, monkeypatch):
+    """A fork renames its project once, in cdk.json; the CLI follows without --project."""
+    write_cdk_json(tmp_path, monkeypatch, {"project": "acme-lake", "stages": {"dev": {}, "qa": {"project": "acme-qa"}}})
+    result = run_cli("status")
+    assert "missing /acme-lake/dev/storage/raw-bucket (stack acme-lake-dev-storage)" in result.stdout
+    result = run_cli("status", stage="qa")
+    assert "missing /acme-qa/qa/storage/raw-bucket (stack acme-qa-qa-storage)" in result.stdout, "a stage's own project wins"
+    result = run_cli("--project", "shop", "status")
+    assert "missing /shop/dev/storage/raw-bucket" in result.stdout, "--project wins over cdk.json"
+
+
+def test_without_a_project_in_cdk_json_the_settings_default_applies(aws, run_cli, tmp_path, monkeypatch):
+    write_cdk_json(tmp_path, monkeypatch, {"stages": {"dev": {}}})
+    assert f"missing /{configuration.DEFAULT_PROJECT}/dev/storage/raw-bucket" in run_cli("status").stdout
+
+
+def test_the_repositorys_cdk_json_gives_the_tests_project():
+    assert configuration.project_for(STAGE) == PROJECT == SETTINGS.project
+
+
 def test_help_needs_no_stage_and_no_aws(run_cli):
-    for command in ("upload-sample", "crawl", "query", "run-job", "status", "smoke-test"):
+    for command in ("upload-sample", "crawl", "query", "run-job", "status", "smoke-test", "data-quality"):
         result = run_cli(command, "--help", stage=None, env={"AWS_DEFAULT_REGION": None})
         assert result.exit_code == 0, (command, result.output)
         assert "Usage:" in result.stdout

@@ -2,7 +2,7 @@
 
 from moto.athena.models import athena_backends
 
-from tests.lakeops.fakes import ACCOUNT, REGION, client
+from tests.lakeops.fakes import ACCOUNT, FIRST, PREFIX, QUERY_NAMES, RAW_QUERY, REGION, client
 
 REVENUE = {"columns": ["dt", "revenue"], "rows": [["2024-01-01", "12.5"], ["2024-01-02", "7.25"]]}
 
@@ -14,7 +14,7 @@ def last_execution():
 
 def test_named_query_prints_rows_bytes_and_cost(deployed, sim, run_cli):
     sim.plan_query(bytes_scanned=25_000_000, **REVENUE)
-    result = run_cli("query", "revenue_by_day_raw")
+    result = run_cli("query", RAW_QUERY)
     assert result.exit_code == 0, result.output
     execution = last_execution()
     assert result.stdout == (
@@ -23,16 +23,17 @@ def test_named_query_prints_rows_bytes_and_cost(deployed, sim, run_cli):
         "2024-01-01  12.5\n"
         "2024-01-02  7.25\n"
         "(2 rows)\n"
-        f"Query revenue_by_day_raw: execution {execution.id}, workgroup {deployed.workgroup}, "
+        f"Query {RAW_QUERY}: execution {execution.id}, workgroup {deployed.workgroup}, "
         f"database {deployed.raw_database}\n"
         # 25,000,000 bytes = 23.84 MB, billed as 24 MB: 24 / 2**20 TB * USD 5
         "Data scanned: 25,000,000 bytes (23.8 MiB); billed 24 MB = USD 0.00011444 at USD 5.00 per TB\n"
     )
     # it ran the named query's SQL, in the workgroup, against the named query's database
-    assert execution.query.startswith("SELECT dt, sum(amount)")
+    (query,) = [q for q in FIRST.named_queries if q.query_name("raw") == RAW_QUERY]
+    assert execution.query == query.sql.format(database=deployed.raw_database, table=FIRST.raw_table)
     assert execution.workgroup.name == deployed.workgroup
     assert execution.context == {"Database": deployed.raw_database}
-    assert "query revenue_by_day_raw: RUNNING (0s elapsed)" in result.stderr
+    assert f"query {RAW_QUERY}: RUNNING (0s elapsed)" in result.stderr
 
 
 def test_ad_hoc_sql_defaults_to_the_curated_database(deployed, sim, run_cli):
@@ -55,11 +56,11 @@ def test_database_alias_raw_and_max_rows(deployed, sim, run_cli):
 
 def test_failed_query_prints_the_state_change_reason(deployed, sim, run_cli):
     sim.plan_query(state="FAILED", reason="TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.raw.sales' does not exist")
-    result = run_cli("query", "revenue_by_day_raw")
+    result = run_cli("query", RAW_QUERY)
     assert result.exit_code == 1
     execution_id = last_execution().id
     assert result.stderr.endswith(
-        f"error: query revenue_by_day_raw FAILED (execution {execution_id}, workgroup {deployed.workgroup}): "
+        f"error: query {RAW_QUERY} FAILED (execution {execution_id}, workgroup {deployed.workgroup}): "
         "TABLE_NOT_FOUND: line 1:15: Table 'awsdatacatalog.raw.sales' does not exist\n"
         f"  Failed queries are not billed. Details: 'aws athena get-query-execution --query-execution-id "
         f"{execution_id}'.\n"
@@ -69,9 +70,9 @@ def test_failed_query_prints_the_state_change_reason(deployed, sim, run_cli):
 
 def test_cancelled_query_says_it_was_billed(deployed, sim, run_cli):
     sim.plan_query(state="CANCELLED", bytes_scanned=52_428_800, reason="Query was cancelled by user")
-    result = run_cli("query", "revenue_by_day_raw")
+    result = run_cli("query", RAW_QUERY)
     assert result.exit_code == 1
-    assert "error: query revenue_by_day_raw CANCELLED" in result.stderr
+    assert f"error: query {RAW_QUERY} CANCELLED" in result.stderr
     assert "Query was cancelled by user" in result.stderr
     assert "Data scanned: 52,428,800 bytes (50.0 MiB); billed 50 MB = USD 0.00023842" in result.stderr
 
@@ -84,17 +85,17 @@ def test_bytes_scanned_limit_names_the_setting_to_raise(deployed, sim, run_cli):
     assert (f"error: query ad-hoc FAILED: it exceeded the per-query data usage limit of workgroup "
             f"{deployed.workgroup}: Query exhausted resources: Bytes scanned limit was exceeded\n"
             "  The workgroup setting BytesScannedCutoffPerQuery is 1,073,741,824 bytes (1.0 GiB). "
-            f"Raise it on workgroup {deployed.workgroup} (set by stack datalake-dev-analytics), or make the "
+            f"Raise it on workgroup {deployed.workgroup} (set by stack {PREFIX}-analytics), or make the "
             "query scan less") in result.stderr
 
 
 def test_query_timeout_exits_4_and_says_how_to_stop_it(deployed, sim, run_cli):
     sim.stall_queries()
-    result = run_cli("query", "revenue_by_day_raw", "--timeout", "0.05")
+    result = run_cli("query", RAW_QUERY, "--timeout", "0.05")
     assert result.exit_code == 4
     execution_id = last_execution().id
-    assert "query revenue_by_day_raw: QUEUED (0s elapsed)" in result.stderr
-    assert "waiting for query revenue_by_day_raw, still QUEUED" in result.stderr
+    assert f"query {RAW_QUERY}: QUEUED (0s elapsed)" in result.stderr
+    assert f"waiting for query {RAW_QUERY}, still QUEUED" in result.stderr
     assert f"'aws athena stop-query-execution --query-execution-id {execution_id}'" in result.stderr
 
 
@@ -102,7 +103,7 @@ def test_unknown_named_query_lists_the_available_ones(deployed, sim, run_cli):
     result = run_cli("query", "revenue_by_month")
     assert result.exit_code == 1
     assert (f"no named query 'revenue_by_month' in workgroup {deployed.workgroup} "
-            "(available: revenue_by_day_curated, revenue_by_day_raw)") in result.stderr
+            f"(available: {', '.join(QUERY_NAMES)})") in result.stderr
 
 
 def test_named_queries_are_found_across_pages_and_batches(deployed, sim, run_cli):
@@ -119,5 +120,5 @@ def test_named_queries_are_found_across_pages_and_batches(deployed, sim, run_cli
 
 
 def test_name_and_sql_together_is_a_usage_error(run_cli):
-    assert run_cli("query", "revenue_by_day_raw", "--sql", "SELECT 1").exit_code == 2
+    assert run_cli("query", RAW_QUERY, "--sql", "SELECT 1").exit_code == 2
     assert run_cli("query").exit_code == 2

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from lakeops.aws import Aws
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, EXIT_NOT_DEPLOYED
 from lakeops.quicksight_check import check_manifest, check_subscription, manifest, run_checks
-from tests.lakeops.fakes import ACCOUNT, REGION
+from tests.lakeops.fakes import ACCOUNT, PROJECT, REGION
 
 SUBSCRIBED = {"AccountName": "acme-analytics", "Edition": "ENTERPRISE", "AccountSubscriptionStatus": "ACCOUNT_CREATED"}
 MANIFEST_KEY = "quicksight/manifests/files.json"
@@ -135,4 +135,5 @@ def test_command_exit_codes(clients, answers, run_check):
     assert result.exit_code == EXIT_ACCESS_DENIED
     result = run_check(stage="qa")
     assert result.exit_code == EXIT_NOT_DEPLOYED
-    assert "stage 'qa' is not deployed: missing /datalake/qa/storage/curated-bucket (published by stack datalake-qa-storage)" in result.stderr
+    assert (f"stage 'qa' is not deployed: missing /{PROJECT}/qa/storage/curated-bucket "
+            f"(published by stack {PROJECT}-qa-storage)") in result.stderr

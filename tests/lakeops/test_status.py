@@ -1,33 +1,43 @@
-"""status: every resource of the stage, whether it exists, and its key facts."""
+"""status: every resource of the stage, per dataset too, whether it exists, and its key facts."""
 
-from tests.lakeops.fakes import client, create_sales_table
+from lakeops.table import format_bytes
+from tests.lakeops.fakes import FIRST, PARAMS, PREFIX, SETTINGS, STAGE, client, create_table
+
+DATASETS = sorted(SETTINGS.datasets, key=lambda d: d.name)
 
 
 def rows_by_resource(stdout: str) -> dict[str, str]:
-    lines = stdout.splitlines()[2:]  # header and separator
-    return {line[:21].strip(): line for line in lines}
+    lines = stdout.splitlines()
+    width = lines[0].index("NAME")
+    return {line[:width].strip(): line for line in lines[2:]}  # after the header and separator
 
 
-def test_status_of_a_deployed_stage(deployed, sim, run_cli, sample_dir):
-    assert run_cli("upload-sample", "--sample-dir", str(sample_dir)).exit_code == 0
-    create_sales_table(deployed.raw_database, deployed.raw_bucket, ["2024-01-01", "2024-01-02"])
-    client("glue").start_crawler(Name=deployed.raw_crawler)
-    client("glue").get_crawler(Name=deployed.raw_crawler)  # the simulated crawl advances on each look
-    client("glue").get_crawler(Name=deployed.raw_crawler)
+def test_status_of_a_deployed_stage(deployed, sim, run_cli, datasets_dir):
+    assert run_cli("upload-sample", datasets=datasets_dir).exit_code == 0
+    create_table(FIRST, deployed.raw_database, deployed.raw_bucket, ["2024-01-01", "2024-01-02"])
+    crawler = deployed.raw_crawler(FIRST.name)
+    client("glue").start_crawler(Name=crawler)
+    client("glue").get_crawler(Name=crawler)  # the simulated crawl advances on each look
+    client("glue").get_crawler(Name=crawler)
 
     result = run_cli("status")
     assert result.exit_code == 0, result.output
     rows = rows_by_resource(result.stdout)
+    per_dataset = [row for d in DATASETS for row in (f"{d.name} raw crawler", f"{d.name} curated table")]
     assert list(rows) == ["KMS key", "raw bucket", "curated bucket", "athena results bucket", "logs bucket",
-                          "raw database", "curated database", "raw crawler", "curated crawler",
+                          "raw database", "curated database", *per_dataset,
                           "athena workgroup", "EMR cluster", "curation script", "EMR log location"]
     assert "yes     key state Enabled" in rows["KMS key"]
-    assert "yes     2 objects under sales/, 57 bytes" in rows["raw bucket"]
-    assert "yes     0 objects under sales/, 0 bytes" in rows["curated bucket"]
-    assert "tables: sales (2 partitions)" in rows["raw database"]
-    assert "tables: none" in rows["curated database"]
-    assert "state READY, last crawl SUCCEEDED started " in rows["raw crawler"]
-    assert "state READY, never crawled" in rows["curated crawler"]
+    uploaded = [p for d in SETTINGS.datasets for p in (datasets_dir / d.name / "sample").glob("*/*")]
+    assert f"yes     {len(uploaded)} objects, {format_bytes(sum(p.stat().st_size for p in uploaded))}" in rows["raw bucket"]
+    assert "yes     0 objects, 0 bytes" in rows["curated bucket"]
+    assert f"{FIRST.raw_table} (2 partitions)" in rows["raw database"]
+    assert all(f"{d.table} (0 partitions)" in rows["curated database"] for d in SETTINGS.datasets)
+    assert "state READY, last crawl SUCCEEDED started " in rows[f"{FIRST.name} raw crawler"]
+    for dataset in SETTINGS.datasets:
+        assert f"yes     {deployed.curated_database}.{dataset.table}, 0 partitions" in rows[f"{dataset.name} curated table"]
+        if dataset is not FIRST:
+            assert "state READY, never crawled" in rows[f"{dataset.name} raw crawler"]
     assert "state ENABLED, bytes scanned cutoff 1,073,741,824 bytes (1.0 GiB)" in rows["athena workgroup"]
     assert "state WAITING" in rows["EMR cluster"]
     assert deployed.cluster_id in rows["EMR cluster"]
@@ -35,20 +45,21 @@ def test_status_of_a_deployed_stage(deployed, sim, run_cli, sample_dir):
 
 
 def test_status_of_a_half_deployed_stage_shows_what_is_missing(deployed, run_cli):
-    client("ssm").delete_parameter(Name="/datalake/dev/analytics/workgroup")
+    client("ssm").delete_parameter(Name=f"{PARAMS}analytics/workgroup")
     client("s3").delete_bucket(Bucket=deployed.curated_bucket)
+    client("glue").delete_table(DatabaseName=deployed.curated_database, Name=FIRST.table)
     result = run_cli("status")
     assert result.exit_code == 3
     rows = rows_by_resource(result.stdout)
-    assert "no      missing /datalake/dev/analytics/workgroup (stack datalake-dev-analytics)" \
-        in rows["athena workgroup"]
+    assert f"no      missing {PARAMS}analytics/workgroup (stack {PREFIX}-analytics)" in rows["athena workgroup"]
     assert deployed.curated_bucket in rows["curated bucket"]
     assert rows["curated bucket"].endswith("no      not found (404)")
+    assert rows[f"{FIRST.name} curated table"].endswith("no      not found (EntityNotFoundException)")
     assert "yes" in rows["raw bucket"]
-    assert "error: stage 'dev' is not fully usable" in result.stderr
+    assert f"error: stage '{STAGE}' is not fully usable" in result.stderr
 
 
 def test_status_of_an_undeployed_stage(aws, run_cli):
     result = run_cli("status")
     assert result.exit_code == 3
-    assert result.stdout.count("missing /datalake/dev/") == 13
+    assert result.stdout.count(f"missing {PARAMS}") == 11

@@ -1,41 +1,74 @@
-"""upload-sample: the raw zone layout, SSE-KMS with the lake key, and access denied."""
+"""upload-sample: every dataset's sample to its raw prefix, SSE-KMS with the lake key, access denied."""
 
 import json
 
 import pytest
 from moto import settings as moto_settings
 
-from tests.lakeops.fakes import client
+from lakeops.table import format_bytes
+from tests.lakeops.conftest import SAMPLE_DATES
+from tests.lakeops.fakes import FIRST, SETTINGS, client
 
 
-def test_uploads_each_partition_encrypted_with_the_lake_key(deployed, run_cli, sample_dir):
-    result = run_cli("upload-sample", "--sample-dir", str(sample_dir))
+def test_uploads_every_datasets_partitions_encrypted_with_the_lake_key(deployed, run_cli, datasets_dir):
+    result = run_cli("upload-sample", datasets=datasets_dir)
     assert result.exit_code == 0, result.output
     s3 = client("s3")
-    keys = ["sales/dt=2024-01-01/sales.csv", "sales/dt=2024-01-02/sales.csv"]
-    for key in keys:
-        head = s3.head_object(Bucket=deployed.raw_bucket, Key=key)
-        assert head["ServerSideEncryption"] == "aws:kms"
-        assert head["SSEKMSKeyId"] == deployed.kms_key_arn
-        assert key in result.stdout
-    assert s3.get_object(Bucket=deployed.raw_bucket, Key=keys[1])["Body"].read() == b"order_id,amount\no3,7.25\n"
-    assert f"Uploaded 2 files, 57 bytes, to s3://{deployed.raw_bucket}/sales/ encrypted with KMS key " \
-           f"{deployed.kms_key_arn}" in result.stdout
+    for dataset in SETTINGS.datasets:
+        files = sorted((datasets_dir / dataset.name / "sample").glob("*/*"))
+        assert [f.parent.name for f in files] == [f"dt={dt}" for dt in SAMPLE_DATES]
+        for path in files:
+            key = f"{dataset.raw_prefix}{path.parent.name}/{path.name}"
+            head = s3.head_object(Bucket=deployed.raw_bucket, Key=key)
+            assert head["ServerSideEncryption"] == "aws:kms"
+            assert head["SSEKMSKeyId"] == deployed.kms_key_arn
+            assert s3.get_object(Bucket=deployed.raw_bucket, Key=key)["Body"].read() == path.read_bytes()
+            assert key in result.stdout
+        size = sum(f.stat().st_size for f in files)
+        assert f"Uploaded 2 files, {format_bytes(size)}, to s3://{deployed.raw_bucket}/{dataset.raw_prefix} encrypted with KMS key " \
+               f"{deployed.kms_key_arn}" in result.stdout
     assert "uploading" in result.stderr  # progress stays off stdout
 
 
-def test_empty_sample_dir_is_an_error(deployed, run_cli, tmp_path):
-    result = run_cli("upload-sample", "--sample-dir", str(tmp_path))
+def test_one_dataset_only(deployed, run_cli, datasets_dir):
+    result = run_cli("upload-sample", "--dataset", FIRST.name, datasets=datasets_dir)
+    assert result.exit_code == 0, result.output
+    keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=deployed.raw_bucket).get("Contents", [])]
+    assert keys and all(key.startswith(FIRST.raw_prefix) for key in keys)
+
+
+def test_the_shipped_samples_are_found_by_default(deployed, run_cli):
+    """Without --datasets-dir the CLI reads the repository's datasets/ (cdk.json's datasets_dir)."""
+    result = run_cli("upload-sample", "--dataset", FIRST.name)
+    assert result.exit_code == 0, result.output
+    assert f"{FIRST.raw_prefix}dt=" in result.stdout
+
+
+def test_empty_sample_dir_is_an_error(deployed, run_cli, datasets_dir):
+    for partition in (datasets_dir / FIRST.name / "sample").iterdir():
+        for path in partition.iterdir():
+            path.unlink()
+    result = run_cli("upload-sample", "--dataset", FIRST.name, datasets=datasets_dir)
     assert result.exit_code == 1
-    assert f"no sample data: expected {tmp_path}/sales/dt=YYYY-MM-DD/*.csv" in result.stderr
+    assert f"no sample data for {FIRST.name}: expected {datasets_dir / FIRST.name / 'sample'}/dt=YYYY-MM-DD/*" in result.stderr
 
 
-def test_a_directory_that_is_not_a_partition_is_refused(deployed, run_cli, sample_dir):
-    (sample_dir / "sales" / "2024-01-03").mkdir()
-    (sample_dir / "sales" / "2024-01-03" / "sales.csv").write_text("order_id,amount\n")
-    result = run_cli("upload-sample", "--sample-dir", str(sample_dir))
+def test_a_directory_that_is_not_a_partition_is_refused(deployed, run_cli, datasets_dir):
+    stray = datasets_dir / FIRST.name / "sample" / "2024-01-03"
+    stray.mkdir()
+    (stray / f"x.{FIRST.raw_format}").write_text("x\n")
+    result = run_cli("upload-sample", datasets=datasets_dir)
     assert result.exit_code == 1
     assert "2024-01-03 is not a partition directory: expected dt=YYYY-MM-DD" in result.stderr
+
+
+def test_a_file_of_another_format_is_refused(deployed, run_cli, datasets_dir):
+    json_dataset = next(d for d in SETTINGS.datasets if d.raw_format == "json")
+    wrong = datasets_dir / json_dataset.name / "sample" / f"dt={SAMPLE_DATES[0]}" / "export.csv"
+    wrong.write_text("a,b\n")
+    result = run_cli("upload-sample", "--dataset", json_dataset.name, datasets=datasets_dir)
+    assert result.exit_code == 1
+    assert f"{wrong} is not a json file (.json, .jsonl, .ndjson)" in result.stderr
 
 
 def _deny_put_by_bucket_policy(deployed):
@@ -63,13 +96,15 @@ def _deny_put_by_iam_policy(deployed, monkeypatch):
 
 
 @pytest.mark.parametrize("denial", ["bucket policy", "iam policy"])
-def test_access_denied_names_bucket_key_and_kms_key(deployed, run_cli, sample_dir, monkeypatch, denial):
+def test_access_denied_names_bucket_key_and_kms_key(deployed, run_cli, datasets_dir, monkeypatch, denial):
     env = (_deny_put_by_bucket_policy(deployed) if denial == "bucket policy"
            else _deny_put_by_iam_policy(deployed, monkeypatch))
-    result = run_cli("upload-sample", "--sample-dir", str(sample_dir), env=env)
+    result = run_cli("upload-sample", "--dataset", FIRST.name, env=env, datasets=datasets_dir)
     assert result.exit_code == 5, result.output
-    target = f"s3://{deployed.raw_bucket}/sales/dt=2024-01-01/sales.csv"
+    (first,) = sorted((datasets_dir / FIRST.name / "sample" / f"dt={SAMPLE_DATES[0]}").iterdir())
+    target = f"s3://{deployed.raw_bucket}/{FIRST.raw_prefix}dt={SAMPLE_DATES[0]}/{first.name}"
     assert f"error: access denied uploading {target}" in result.stderr
+    assert f"s3:PutObject on arn:aws:s3:::{deployed.raw_bucket}/{FIRST.raw_prefix}*" in result.stderr
     assert f"bucket policy of {deployed.raw_bucket}" in result.stderr
     assert f"lake KMS key {deployed.kms_key_arn}" in result.stderr
     assert "kms:GenerateDataKey" in result.stderr

@@ -1,18 +1,16 @@
 """The enforced Athena workgroup and the named queries."""
 import json
 
-import pytest
-
 
 def workgroup(synth) -> dict:
     (found,) = synth.template("analytics").find_resources("AWS::Athena::WorkGroup").values()
     return found["Properties"]
 
 
-def test_workgroup_is_enforced_engine_v3_with_metrics(stage):
-    props = workgroup(stage)
+def test_workgroup_is_enforced_engine_v3_with_metrics(lake):
+    props = workgroup(lake)
     config = props["WorkGroupConfiguration"]
-    assert props["Name"] == f"datalake-{stage.stage}"
+    assert props["Name"] == lake.settings.prefix
     assert props["State"] == "ENABLED"
     assert config["EnforceWorkGroupConfiguration"] is True
     assert config["EngineVersion"] == {"SelectedEngineVersion": "Athena engine version 3"}
@@ -20,12 +18,12 @@ def test_workgroup_is_enforced_engine_v3_with_metrics(stage):
     assert config["RequesterPaysEnabled"] is False
 
 
-def test_results_are_sse_kms_with_the_lake_key_in_the_results_bucket(stage):
-    results = workgroup(stage)["WorkGroupConfiguration"]["ResultConfiguration"]
+def test_results_are_sse_kms_with_the_lake_key_in_the_results_bucket(lake):
+    results = workgroup(lake)["WorkGroupConfiguration"]["ResultConfiguration"]
     assert results["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
     assert "LakeKey" in json.dumps(results["EncryptionConfiguration"]["KmsKey"])
     location = results["OutputLocation"]["Fn::Join"][1]
-    assert location[0] == f"s3://datalake-{stage.stage}-athena-results-" and location[-1].endswith("/results/")
+    assert location[0] == f"s3://{lake.settings.prefix}-athena-results-" and location[-1].endswith("/results/")
 
 
 def test_bytes_scanned_cutoff_follows_settings(stage):
@@ -39,21 +37,31 @@ def test_only_dev_may_delete_a_workgroup_with_history(dev, prod):
     assert workgroup(prod)["RecursiveDeleteOption"] is False
 
 
-@pytest.mark.parametrize(
-    "name, zone",
-    [("revenue_by_day_raw", "raw"), ("revenue_by_day_curated", "curated"), ("top_products_curated", "curated"), ("rows_per_partition_raw", "raw")],
-)
-def test_named_queries_run_in_the_workgroup_against_their_zone(stage, name, zone):
-    queries = stage.template("analytics").find_resources("AWS::Athena::NamedQuery", {"Properties": {"Name": name}})
-    (query,) = queries.values()
-    props = query["Properties"]
-    assert props["WorkGroup"] == {"Ref": next(iter(stage.template("analytics").find_resources("AWS::Athena::WorkGroup")))}
-    database = f"datalake_{stage.stage}_{zone}"
-    assert props["Database"] == database
-    assert f"FROM {database}.sales" in props["QueryString"]
+def named_queries(synth) -> dict[str, dict]:
+    return {q["Properties"]["Name"]: q["Properties"] for q in synth.template("analytics").find_resources("AWS::Athena::NamedQuery").values()}
 
 
-def test_raw_and_curated_revenue_queries_ask_the_same_question(stage):
-    queries = stage.template("analytics").find_resources("AWS::Athena::NamedQuery")
-    by_name = {q["Properties"]["Name"]: q["Properties"]["QueryString"] for q in queries.values()}
-    assert by_name["revenue_by_day_raw"].replace("_raw.", "_curated.") == by_name["revenue_by_day_curated"]
+def test_each_contract_query_runs_in_the_workgroup_against_each_zone_it_lists(lake):
+    queries = named_queries(lake)
+    expected = {q.query_name(z) for d in lake.settings.datasets for q in d.named_queries for z in q.zones}
+    assert set(queries) == expected
+    workgroup_ref = {"Ref": next(iter(lake.template("analytics").find_resources("AWS::Athena::WorkGroup")))}
+    for dataset in lake.settings.datasets:
+        for query in dataset.named_queries:
+            for zone in query.zones:
+                props = queries[query.query_name(zone)]
+                database = f"{lake.settings.glue_prefix}_{zone}"
+                table = dataset.raw_table if zone == "raw" else dataset.table
+                assert props["WorkGroup"] == workgroup_ref
+                assert props["Database"] == database
+                assert props["QueryString"] == query.sql.format(database=database, table=table)
+
+
+def test_every_shipped_dataset_asks_one_question_of_both_zones(lake):
+    """The smoke test compares raw and curated: each dataset needs a query over both."""
+    queries = named_queries(lake)
+    for dataset in lake.settings.datasets:
+        (query, *_) = [q for q in dataset.named_queries if set(q.zones) == {"raw", "curated"}]
+        raw, curated = queries[query.query_name("raw")]["QueryString"], queries[query.query_name("curated")]["QueryString"]
+        raw_from = f"{lake.settings.glue_prefix}_raw.{dataset.raw_table}"
+        assert raw.replace(raw_from, f"{lake.settings.glue_prefix}_curated.{dataset.table}") == curated

@@ -8,9 +8,8 @@ from aws_cdk import aws_quicksight as quicksight
 from cfnlint.api import lint_all
 
 from compliance import add_compliance_packs
-from lake_config.quicksight_settings import RESTRICTABLE_COLUMNS
-from stacks.quicksight_stack import quicksight_columns
 from tests.conftest import synthesize
+from tests.helpers import CDK_CONTEXT
 
 # The lists, spelled out here so a change to the constants cannot pass unnoticed.
 DATA_SOURCE_OWNER = [
@@ -39,7 +38,8 @@ SALES_TYPES = {
     "currency": "STRING", "country": "STRING", "channel": "STRING", "dt": "STRING",
 }  # fmt: skip
 LIST_ACTIONS_ON_STAR = {"athena:ListDataCatalogs", "athena:ListWorkGroups"}
-OWNER = "arn:aws:quicksight:us-east-1:${AWS::AccountId}:group/default/datalake-prod-owners"
+# cdk.json's owner, as the template writes it.
+OWNER = CDK_CONTEXT["stages"]["prod"]["quicksight"]["owner_principal"].replace("{account}", "${AWS::AccountId}")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def variant(prod, tmp_path_factory):
     quicksight_settings = prod.settings.quicksight.model_dump() | {
         "import_mode": "DIRECT_QUERY",
         "s3_source": False,
-        "row_level_security": {"enabled": True, "principal_column": "GroupName", "columns": ["country", "channel"]},
+        "row_level_security": {"enabled": True, "principal_column": "GroupName", "columns": {"sales": ["country", "channel"]}},
     }
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod-direct-query"), quicksight=quicksight_settings)
 
@@ -110,7 +110,7 @@ def test_dev_synthesizes_nothing_quicksight(dev):
 
 def test_prod_has_the_quicksight_stack_after_analytics(prod):
     stack = prod.stacks["quicksight"]
-    assert stack.stack_name == "datalake-prod-quicksight"
+    assert stack.stack_name == f"{prod.settings.prefix}-quicksight"
     assert prod.stacks["analytics"] in stack.dependencies
 
 
@@ -169,7 +169,8 @@ def test_the_role_reaches_only_the_projects_resources(prod):
     (athena,) = resources(prod, "AWS::QuickSight::DataSource", Type="ATHENA")
     workgroup = render(athena["DataSourceParameters"]["AthenaParameters"]["WorkGroup"])
     region_account = "${AWS::Region}:${AWS::AccountId}"
-    curated = "arn:${AWS::Partition}:s3:::datalake-prod-curated-${AWS::AccountId}-${AWS::Region}"
+    curated = f"arn:${{AWS::Partition}}:s3:::{prod.settings.prefix}-curated-${{AWS::AccountId}}-${{AWS::Region}}"
+    database = f"{prod.settings.glue_prefix}_curated"
     (wg,) = prod.template("analytics").find_resources("AWS::Athena::WorkGroup").values()
     output = render(wg["Properties"]["WorkGroupConfiguration"]["ResultConfiguration"]["OutputLocation"])
     results_bucket, results_prefix = output.removeprefix("s3://").split("/", 1)
@@ -180,10 +181,11 @@ def test_the_role_reaches_only_the_projects_resources(prod):
         f"arn:${{AWS::Partition}}:athena:{region_account}:workgroup/{workgroup}",
         f"arn:${{AWS::Partition}}:athena:{region_account}:datacatalog/AwsDataCatalog",
         f"arn:${{AWS::Partition}}:glue:{region_account}:catalog",
-        f"arn:${{AWS::Partition}}:glue:{region_account}:database/datalake_prod_curated",
-        f"arn:${{AWS::Partition}}:glue:{region_account}:table/datalake_prod_curated/*",
+        f"arn:${{AWS::Partition}}:glue:{region_account}:database/{database}",
+        *(f"arn:${{AWS::Partition}}:glue:{region_account}:table/{database}/{d.table}" for d in prod.settings.datasets),
         curated,
-        f"{curated}/*",
+        *(f"{curated}/{d.curated_prefix}*" for d in prod.settings.datasets),
+        f"{curated}/quicksight/*",
         results,
         f"{results}/{results_prefix}*",  # the workgroup's enforced output location, nothing else
         render(key),
@@ -218,28 +220,48 @@ def test_owner_gets_exactly_the_owner_actions(prod, variant):
 
 
 def test_sales_dataset_has_typed_columns_over_the_curated_table(prod):
-    table = data_sets(prod)["datalake-prod-sales"]["PhysicalTableMap"]["table"]["RelationalTable"]
+    table = data_sets(prod)[f"{prod.settings.prefix}-sales"]["PhysicalTableMap"]["table"]["RelationalTable"]
     (athena,) = prod.template("quicksight").find_resources("AWS::QuickSight::DataSource", {"Properties": {"Type": "ATHENA"}})
     assert table["DataSourceArn"] == {"Fn::GetAtt": [athena, "Arn"]}
-    assert (table["Catalog"], table["Schema"], table["Name"]) == ("AwsDataCatalog", "datalake_prod_curated", "sales")
+    assert (table["Catalog"], table["Schema"], table["Name"]) == ("AwsDataCatalog", f"{prod.settings.glue_prefix}_curated", "sales")
     assert {c["Name"]: c["Type"] for c in table["InputColumns"]} == SALES_TYPES
     assert [c["Name"] for c in table["InputColumns"] if c.get("SubType") == "FIXED"] == ["unit_price", "amount"]
 
 
+# Curated type -> (QuickSight type, SPICE sub-type): spelled out so the mapping is reviewed here.
+QUICKSIGHT_TYPES = {
+    "string": ("STRING", None), "int": ("INTEGER", None), "bigint": ("INTEGER", None),
+    "double": ("DECIMAL", "FLOAT"), "boolean": ("BOOLEAN", None), "date": ("DATETIME", None),
+    "timestamp": ("DATETIME", None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", ["prod", "fork"])  # the stages with quicksight.enabled
+def test_a_dataset_per_lake_dataset_with_types_from_the_contract(request, name):
+    lake = request.getfixturevalue(name)
+    sets = data_sets(lake)
+    for dataset in lake.settings.datasets:
+        table = sets[f"{lake.settings.prefix}-{dataset.name}"]["PhysicalTableMap"]["table"]["RelationalTable"]
+        assert (table["Schema"], table["Name"]) == (f"{lake.settings.glue_prefix}_curated", dataset.table)
+        columns = {c["Name"]: (c["Type"], c.get("SubType")) for c in table["InputColumns"]}
+        expected = {c.name: ("DECIMAL", "FIXED") if c.type.startswith("decimal(") else QUICKSIGHT_TYPES[c.type] for c in dataset.columns}
+        assert columns == {**expected, dataset.partition: ("STRING", None)}
+
+
 def test_spice_imports_on_the_configured_schedule(prod):
-    sales = data_sets(prod)["datalake-prod-sales"]
-    assert sales["ImportMode"] == "SPICE"
-    assert sales["IngestionWaitPolicy"] == {"WaitForSpiceIngestion": True, "IngestionWaitTimeInHours": 1}
-    schedules = {schedule["DataSetId"]: schedule for schedule in resources(prod, "AWS::QuickSight::RefreshSchedule")}
+    schedules = {s["DataSetId"]: s for s in resources(prod, "AWS::QuickSight::RefreshSchedule")}
+    assert set(schedules) == {f"{prod.settings.prefix}-{d.name}" for d in prod.settings.datasets}
     refresh = prod.settings.quicksight.refresh
-    assert sorted(schedules) == sorted(f"{prod.settings.prefix}-{dataset.name}" for dataset in prod.settings.datasets)
-    for schedule in schedules.values():
+    for data_set_id, schedule in schedules.items():
+        data_set = data_sets(prod)[data_set_id]
+        assert data_set["ImportMode"] == "SPICE"
+        assert data_set["IngestionWaitPolicy"] == {"WaitForSpiceIngestion": True, "IngestionWaitTimeInHours": 1}
         assert schedule["Schedule"]["RefreshType"] == "FULL_REFRESH"
         assert schedule["Schedule"]["ScheduleFrequency"] == {"Interval": refresh.interval, "TimeOfTheDay": refresh.time_of_day, "TimeZone": refresh.timezone}
 
 
 def test_direct_query_has_no_refresh_schedule(variant):
-    sales = data_sets(variant)["datalake-prod-sales"]
+    sales = data_sets(variant)[f"{variant.settings.prefix}-sales"]
     assert sales["ImportMode"] == "DIRECT_QUERY"
     assert "IngestionWaitPolicy" not in sales
     assert all("SubType" not in c for c in sales["PhysicalTableMap"]["table"]["RelationalTable"]["InputColumns"])
@@ -248,7 +270,9 @@ def test_direct_query_has_no_refresh_schedule(variant):
 
 def test_row_level_security_grants_rows_from_the_rules_dataset(variant):
     sets = data_sets(variant)
-    rules, sales = sets["datalake-prod-sales-row-rules"], sets["datalake-prod-sales"]
+    prefix = variant.settings.prefix
+    rules, sales = sets[f"{prefix}-sales-row-rules"], sets[f"{prefix}-sales"]
+    assert "RowLevelPermissionDataSet" not in sets[f"{prefix}-clickstream"], "only the datasets the settings name"
     (rules_id,) = variant.template("quicksight").find_resources("AWS::QuickSight::DataSet", {"Properties": {"UseAs": "RLS_RULES"}})
     assert sales["RowLevelPermissionDataSet"] == {"Arn": {"Fn::GetAtt": [rules_id, "Arn"]}, "PermissionPolicy": "GRANT_ACCESS", "FormatVersion": "VERSION_1"}
     assert rules["ImportMode"] == "DIRECT_QUERY"
@@ -263,15 +287,17 @@ def test_deprecated_properties_are_acknowledged_only_where_row_level_security_us
         return sorted(ack.path for ack in synth.acknowledgments if ack.rule == "CloudFormation-Validate::W9009")
 
     assert acknowledged(prod) == []
-    assert acknowledged(variant) == ["datalake-prod-quicksight/RowRulesDataSet/DataSet", "datalake-prod-quicksight/SalesDataSet/DataSet"]
+    stack = variant.stacks["quicksight"].stack_name
+    assert acknowledged(variant) == [f"{stack}/SalesDataSet/DataSet", f"{stack}/SalesRowRulesDataSet/DataSet"]
 
 
 def test_row_rules_table_is_a_csv_prefix_in_the_curated_zone(variant):
     (table,) = resources(variant, "AWS::Glue::Table")
-    assert table["DatabaseName"] == "datalake_prod_curated"
+    assert table["DatabaseName"] == f"{variant.settings.glue_prefix}_curated"
     assert table["TableInput"]["Name"] == "sales_row_permissions"
     storage = table["TableInput"]["StorageDescriptor"]
-    assert render(storage["Location"]) == "s3://datalake-prod-curated-${AWS::AccountId}-${AWS::Region}/quicksight/row-level-security/sales/"
+    bucket = f"{variant.settings.prefix}-curated-${{AWS::AccountId}}-${{AWS::Region}}"
+    assert render(storage["Location"]) == f"s3://{bucket}/quicksight/row-level-security/sales/"
     assert table["TableInput"]["Parameters"]["skip.header.line.count"] == "1"
     # An empty field must read as NULL: that is what a QuickSight rule takes as "every value".
     assert storage["SerdeInfo"]["Parameters"] == {"field.delim": ",", "serialization.null.format": ""}
@@ -280,14 +306,14 @@ def test_row_rules_table_is_a_csv_prefix_in_the_curated_zone(variant):
 def test_s3_source_reads_the_manifest_in_the_curated_zone(prod, variant):
     (s3_source,) = resources(prod, "AWS::QuickSight::DataSource", Type="S3")
     location = s3_source["DataSourceParameters"]["S3Parameters"]["ManifestFileLocation"]
-    assert render(location["Bucket"]) == "datalake-prod-curated-${AWS::AccountId}-${AWS::Region}"
+    assert render(location["Bucket"]) == f"{prod.settings.prefix}-curated-${{AWS::AccountId}}-${{AWS::Region}}"
     assert location["Key"] == "quicksight/manifests/files.json"
     assert resources(variant, "AWS::QuickSight::DataSource", Type="S3") == []
 
 
 def test_the_variant_passes_every_pack_and_cfn_lint(variant):
     assert variant.validation_error is None, variant.validation_error
-    with open(variant.assembly.get_stack_by_name("datalake-prod-quicksight").template_full_path) as template:
+    with open(variant.assembly.get_stack_by_name(variant.stacks["quicksight"].stack_name).template_full_path) as template:
         matches = lint_all(template.read())
     assert [f"{m.rule.id} {m.message}" for m in matches if m.rule.id[0] in "EW"] == []
 
@@ -298,8 +324,3 @@ def test_region_availability_is_the_only_lint_exception(prod):
         skipped = resource.get("Metadata", {}).get("cfn-lint")
         expected = {"config": {"ignore_checks": ["E3006"]}} if resource["Type"].startswith("AWS::QuickSight::") else None
         assert skipped == expected, resource["Type"]
-
-
-def test_restrictable_columns_are_text_columns_of_the_dataset(prod):
-    columns = quicksight_columns(prod.settings.dataset("sales"))
-    assert set(RESTRICTABLE_COLUMNS) <= {name for name, type in columns.items() if type == "STRING"} - {"dt", "order_id"}

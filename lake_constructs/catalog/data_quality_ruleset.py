@@ -1,0 +1,104 @@
+"""A Glue Data Quality ruleset on a curated table, and the role its evaluation runs as."""
+from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from compliance.finding_ids import iam5_resource
+from lake_config.datasets import Dataset
+from lake_constructs.catalog.data_quality_rules import dqdl
+from lake_constructs.shared.s3_prefixes import keys_under
+from lake_constructs.shared.service_principals import account_scoped_service
+
+
+class DataQualityRuleset(Construct):
+    """The dataset's contract rules as DQDL on `database.<table>` (see data_quality_rules.py).
+
+    Secures: an evaluation (`lakeops data-quality`) runs as a role only Glue can assume, for
+    this account only, that reads exactly this table, its partitions and its curated prefix,
+    decrypts with the lake key, and publishes results for this ruleset alone; it writes no
+    data. The ruleset itself holds no data.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        ruleset_name: str,
+        dataset: Dataset,
+        database_name: str,
+        curated_bucket: s3.IBucket,
+        key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, id)
+        self.ruleset_name = ruleset_name
+        self.ruleset = glue.CfnDataQualityRuleset(
+            self,
+            "Ruleset",
+            name=ruleset_name,
+            description=f"Contract rules of dataset {dataset.name} (datasets/{dataset.name}/contract.odcs.yaml).",
+            ruleset=dqdl(dataset),
+            target_table=glue.CfnDataQualityRuleset.DataQualityTargetTableProperty(
+                database_name=database_name, table_name=dataset.table
+            ),
+        )
+
+        def arn(service: str, resource: str) -> str:
+            return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+
+        objects = keys_under(curated_bucket, dataset.curated_prefix)
+        log_groups = arn("logs", "log-group:/aws-glue/data-quality*")
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=account_scoped_service("glue.amazonaws.com"),
+            description=f"Glue Data Quality evaluations of dataset {dataset.name}: read its curated table only.",
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
+                    resources=[
+                        arn("glue", "catalog"),
+                        arn("glue", f"database/{database_name}"),
+                        arn("glue", f"table/{database_name}/{dataset.table}"),
+                    ],
+                ),
+                iam.PolicyStatement(
+                    actions=["glue:GetDataQualityRuleset", "glue:PublishDataQuality"],
+                    resources=[arn("glue", f"dataQualityRuleset/{ruleset_name}")],
+                ),
+                iam.PolicyStatement(
+                    actions=["s3:ListBucket"],
+                    resources=[curated_bucket.bucket_arn],
+                    conditions={"StringLike": {"s3:prefix": [dataset.curated_prefix, f"{dataset.curated_prefix}*"]}},
+                ),
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]),
+                iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]),
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_groups, f"{log_groups}:*"],
+                ),
+            ],
+        )
+        Validations.of(policy).acknowledge(
+            Acknowledgment(
+                id=iam5_resource(self, objects),
+                reason=f"A Data Quality evaluation of {dataset.name} reads every Parquet file of its table under "
+                f"{dataset.curated_prefix}; the curation job names them per run.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, log_groups),
+                reason="Glue names the log groups of Data Quality runs under /aws-glue/data-quality; the rest is Glue's.",
+            ),
+            Acknowledgment(
+                id=iam5_resource(self, f"{log_groups}:*"),
+                reason="Log streams inside the Data Quality log groups are named per run by Glue.",
+            ),
+        )

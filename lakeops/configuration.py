@@ -1,0 +1,44 @@
+"""What the CLI takes from the repository it ships in: cdk.json's project name for a stage and
+the dataset contracts, so a fork that renamed its project or moved its datasets types nothing
+more than `--stage`."""
+
+import functools
+import json
+from pathlib import Path
+
+from lake_config.datasets import DATASETS_DIR, REPOSITORY
+from lake_config.models import LakeSettings
+
+CDK_JSON = REPOSITORY / "cdk.json"
+DEFAULT_PROJECT = LakeSettings.model_fields["project"].default
+
+
+@functools.cache
+def _context(path: Path) -> dict:
+    try:
+        context = json.loads(path.read_text()).get("context", {})
+    except (OSError, ValueError):
+        return {}
+    return context if isinstance(context, dict) else {}
+
+
+def cdk_context() -> dict:
+    return _context(CDK_JSON)
+
+
+def project_for(stage: str | None) -> str:
+    """The stage's `project`, else cdk.json's top-level `project`, else the settings' default:
+    the same precedence as `cdk synth` (lake_config.loader)."""
+    context = cdk_context()
+    stages = context.get("stages")
+    values = stages.get(stage) if isinstance(stages, dict) and stage else None
+    if isinstance(values, dict) and isinstance(values.get("project"), str):
+        return values["project"]
+    project = context.get("project")
+    return project if isinstance(project, str) else DEFAULT_PROJECT
+
+
+def datasets_dir() -> Path:
+    """cdk.json's `datasets_dir` (relative to the repository), else datasets/."""
+    configured = cdk_context().get("datasets_dir")
+    return REPOSITORY / configured if isinstance(configured, str) and configured else DATASETS_DIR
