@@ -31,6 +31,7 @@ ENI_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 DLQ_RULES = ("HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ")
+CONCURRENCY_RULES = ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency")
 
 
 class EmrTlsCertificate(Construct):
@@ -44,8 +45,9 @@ class EmrTlsCertificate(Construct):
     security group that allows only HTTPS out (S3 through the gateway endpoint, CloudFormation's
     response URL through the NAT, or through the S3 endpoint in an isolated VPC), under a role
     that may write and purge only that one object, encrypt only with `key` through S3, and write
-    only its own log group (encrypted with `key`). Reserved concurrency 1: the function never
-    needs more, and it cannot be used to exhaust the account's concurrency.
+    only its own log group (encrypted with `key`). No reserved concurrency: Lambda keeps 100
+    executions unreserved and new accounts may have a quota of 10, so any reservation can make
+    the function impossible to create; only CloudFormation invokes it, once per stack operation.
 
     No dead-letter queue: only CloudFormation invokes it, and the handler answers FAILED for
     every error it can catch. What remains (a timeout, or the response URL unreachable) is
@@ -56,8 +58,7 @@ class EmrTlsCertificate(Construct):
 
     `s3_uri` is the resource's `S3Uri` attribute, so whatever uses it waits for the zip. To use
     a private CA instead, set `emr.tls_certificate_s3_uri` and this construct is not created.
-    Deploying needs an account whose Lambda concurrency quota leaves room to reserve one
-    execution (Lambda keeps 100 unreserved; new accounts may start with a quota of 10). The log
+    The log
     group is kept after the stack (it records when keys were generated and purged) and expires
     its events after a year.
     """
@@ -118,7 +119,6 @@ class EmrTlsCertificate(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=[security_group],
-            reserved_concurrent_executions=1,
             # An event older than CloudFormation's patience has no one left to answer.
             max_event_age=ANSWER_WITHIN,
             retry_attempts=2,
@@ -132,7 +132,16 @@ class EmrTlsCertificate(Construct):
                     "stack operation, so a dead-letter queue would only hold an expired pre-signed response URL.",
                 )
                 for rule in DLQ_RULES
-            )
+            ),
+            *(
+                Acknowledgment(
+                    id=rule,
+                    reason="No reserved concurrency on purpose: Lambda keeps 100 executions of an account's quota "
+                    "unreserved and new accounts may have a quota of 10, so reserving any would make this function "
+                    "impossible to create; only CloudFormation invokes it, once per stack operation.",
+                )
+                for rule in CONCURRENCY_RULES
+            ),
         )
         resource = CustomResource(
             self,

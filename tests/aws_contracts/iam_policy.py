@@ -20,7 +20,7 @@ few condition operators and treats an unknown one as a denial, which hides the v
 these tests look for.
 
 `render(value, template)` turns a synthesized CloudFormation value (Ref, Fn::GetAtt, Fn::Join,
-Fn::Sub) into the string AWS would see, with the fake account, region and partition below.
+Fn::Sub, Fn::Select, Fn::GetStackOutput) into the string AWS would see, with the fake account, region and partition below.
 """
 from __future__ import annotations
 
@@ -340,6 +340,10 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
     if "Fn::Select" in value:
         index, items = value["Fn::Select"]
         return again(items)[int(index)]
+    if "Fn::GetStackOutput" in value:
+        # Another stack's output: `names[<output name>]` (render it from that stack's template).
+        output = value["Fn::GetStackOutput"]
+        return names.get(output["OutputName"], f"{output['StackName']}/{output['OutputName']}")
     return {key: again(item) for key, item in value.items()}
 
 
@@ -362,3 +366,8 @@ def role_policies(
             if {"Ref": role_logical_id} in attached:
                 documents.append(render(resource["Properties"]["PolicyDocument"], template, names, pseudo))
     return documents
+
+
+def stack_outputs(template: Mapping, pseudo: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A template's outputs rendered, as `names` for `render` of a stack that imports them."""
+    return {name: render(output["Value"], template, pseudo=pseudo) for name, output in template.get("Outputs", {}).items()}

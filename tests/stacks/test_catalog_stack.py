@@ -55,7 +55,9 @@ def test_crawler_schedule_target_exclusions_and_security_configuration(stage, zo
     assert target["Path"]["Fn::Join"][1][-1].endswith("/sales/")
     assert {"**/_SUCCESS", "**/*.crc", "**/_temporary/**"} <= set(target["Exclusions"]) == set(CRAWLER_EXCLUSIONS)
     assert props["CrawlerSecurityConfiguration"] == {"Ref": Match.any_value()} or "Ref" in props["CrawlerSecurityConfiguration"]
-    assert json.loads(props["Configuration"])["CrawlerOutput"]["Partitions"]["AddOrUpdateBehavior"] == "InheritFromTable"
+    configuration = json.loads(props["Configuration"])
+    assert configuration["CrawlerOutput"]["Partitions"]["AddOrUpdateBehavior"] == "InheritFromTable"
+    assert configuration["CreatePartitionIndex"] is False, "an encrypted Data Catalog has no partition indexes"
 
 
 def test_security_configuration_encrypts_logs_and_s3_with_the_lake_key(stage):

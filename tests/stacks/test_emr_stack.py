@@ -409,7 +409,7 @@ def test_pass_role_is_only_the_instance_role_and_only_to_ec2(stage):
     assert passes == [
         {
             "Action": "iam:PassRole",
-            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]}},
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [instance_role, "Arn"]},
         }
