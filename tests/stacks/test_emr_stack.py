@@ -13,7 +13,7 @@ from lake_config import load_settings
 from lake_config.emr_settings import capacity_units, is_graviton
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
 from stacks.stage import build_stacks
-from tests.conftest import synthesize
+from tests.conftest import PRIVATE_CA_ZIP, synthesize
 from tests.helpers import CDK_CONTEXT, ROOT
 
 GLUE_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
@@ -23,13 +23,13 @@ EXISTING_NETWORK = {
     "availability_zones": ["eu-west-1a", "eu-west-1b"],
     "private_subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
 }
-PRIVATE_CA_ZIP = "s3://my-pki-artifacts/emr/datalake-dev.zip"
 
 
 @pytest.fixture(scope="module")
 def byo(tmp_path_factory):
-    """dev in an existing VPC, with a private CA's zip and idle auto-termination off: synthesized once."""
-    emr = {**CDK_CONTEXT["stages"]["dev"]["emr"], "tls_certificate_s3_uri": PRIVATE_CA_ZIP, "idle_timeout_seconds": None}
+    """dev in an existing VPC as the README documents it (the generated certificate), idle
+    auto-termination off: synthesized once."""
+    emr = {**CDK_CONTEXT["stages"]["dev"]["emr"], "idle_timeout_seconds": 0}
     return synthesize("dev", tmp_path_factory.mktemp("cdk-byo"), network=EXISTING_NETWORK, emr=emr)
 
 
@@ -257,12 +257,12 @@ def test_no_private_key_in_the_cloud_assembly(dev):
             assert not pem_key.search(path.read_bytes()), f"a private key in {path}"
 
 
-def test_a_private_ca_zip_replaces_the_generator(byo):
-    tls = security_configuration(byo)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
+def test_a_private_ca_zip_replaces_the_generator(ephemeral):
+    tls = security_configuration(ephemeral)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
     assert tls["S3Object"] == PRIVATE_CA_ZIP
-    assert not resources(byo, "Custom::EmrTlsCertificate") and not resources(byo, "AWS::S3::Bucket")
-    zip_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-pki-artifacts/emr/datalake-dev.zip"]]}
-    assert json.dumps(zip_arn) in readable_objects(byo)
+    assert not resources(ephemeral, "Custom::EmrTlsCertificate") and not resources(ephemeral, "AWS::S3::Bucket")
+    zip_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{PRIVATE_CA_ZIP.removeprefix('s3://')}"]]}
+    assert json.dumps(zip_arn) in readable_objects(ephemeral)
 
 
 # --- Kerberos -----------------------------------------------------------------------------
@@ -480,8 +480,12 @@ def test_no_step_and_no_bucket_deployment_at_deploy_time(stage):
     assert "AWS::EMR::Step" not in types and "Custom::CDKBucketDeployment" not in types
 
 
-def test_no_unacknowledged_findings_with_an_existing_vpc_and_a_private_ca(byo):
-    assert byo.validation_error is None, byo.validation_error
+def test_no_unacknowledged_findings_with_an_existing_vpc(byo):
+    assert byo.validation_error is None and byo.findings == [], byo.findings
+
+
+def test_no_unacknowledged_findings_with_a_private_ca(ephemeral):
+    assert ephemeral.validation_error is None and ephemeral.findings == [], ephemeral.findings
 
 
 def test_emr_disabled_creates_neither_the_network_nor_the_cluster():
