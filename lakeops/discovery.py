@@ -44,7 +44,7 @@ class Stage:
 
     @property
     def deploy_command(self) -> str:
-        return f"cdk deploy --all -c stage={self.name}"
+        return f"make deploy STAGE={self.name}"
 
 
 class Resources:

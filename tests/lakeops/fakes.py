@@ -84,7 +84,7 @@ def client(service: str):
 
 
 def deploy_stage() -> Deployed:
-    """What ``cdk deploy --all -c stage=dev`` leaves behind, as far as the CLI can see."""
+    """What ``make deploy STAGE=dev`` leaves behind, as far as the CLI can see."""
     deployed = Deployed(kms_key_arn=client("kms").create_key(Description="lake key")["KeyMetadata"]["Arn"])
     s3 = client("s3")
     for bucket in (deployed.raw_bucket, deployed.curated_bucket, deployed.results_bucket, deployed.logs_bucket):

@@ -25,7 +25,7 @@ def test_undeployed_stage_names_each_missing_parameter_and_its_stack(aws, run_cl
     assert "stage 'dev' is not deployed: missing 5 parameters:" in result.stderr
     assert "/datalake/dev/emr/cluster-id (published by stack datalake-dev-emr)" in result.stderr
     assert "/datalake/dev/catalog/curated-database (published by stack datalake-dev-catalog)" in result.stderr
-    assert "Run 'cdk deploy --all -c stage=dev'." in result.stderr
+    assert "Run 'make deploy STAGE=dev'." in result.stderr
 
 
 def test_one_missing_parameter_gives_the_one_line_error(deployed, run_cli):
@@ -34,7 +34,7 @@ def test_one_missing_parameter_gives_the_one_line_error(deployed, run_cli):
     assert result.exit_code == 3
     assert result.stderr.strip() == (
         "error: stage 'dev' is not deployed: missing /datalake/dev/emr/cluster-id "
-        "(published by stack datalake-dev-emr). Run 'cdk deploy --all -c stage=dev'."
+        "(published by stack datalake-dev-emr). Run 'make deploy STAGE=dev'."
     )
 
 
@@ -52,7 +52,7 @@ def test_project_option_changes_the_parameter_path(aws, run_cli):
     result = run_cli("--project", "shop", "upload-sample", stage=None, env={"LAKEOPS_STAGE": "prod"})
     assert result.exit_code == 3
     assert "/shop/prod/storage/raw-bucket (published by stack shop-prod-storage)" in result.stderr
-    assert "Run 'cdk deploy --all -c stage=prod'." in result.stderr
+    assert "Run 'make deploy STAGE=prod'." in result.stderr
 
 
 def test_help_needs_no_stage_and_no_aws(run_cli):

@@ -135,4 +135,30 @@ def test_command_exit_codes(clients, answers, run_check):
     assert result.exit_code == EXIT_ACCESS_DENIED
     result = run_check(stage="qa")
     assert result.exit_code == EXIT_NOT_DEPLOYED
-    assert "stage 'qa' is not deployed: missing /datalake/qa/storage/curated-bucket (published by stack datalake-qa-storage)" in result.stderr
+    assert "/datalake/qa/storage/curated-bucket (published by stack datalake-qa-storage)" in result.stderr
+
+
+def test_the_curated_table_must_exist_with_data(clients, answers, deployed, run_check):
+    glue = clients.client("glue")
+    subscription(answers)
+    result = run_check("--no-manifest", "--table", "sales")
+    assert result.exit_code == EXIT_FAILED
+    assert result.stdout.splitlines()[1] == f"NOT READY: no table {deployed.curated_database}.sales yet: load and curate data first " \
+        "(upload-sample, run-job; the README, 'Deployment order')."
+    columns = {"Columns": [{"Name": "order_id", "Type": "string"}], "Location": f"s3://{deployed.curated_bucket}/sales/"}
+    glue.create_table(DatabaseName=deployed.curated_database, TableInput={
+        "Name": "sales", "StorageDescriptor": columns, "PartitionKeys": [{"Name": "dt", "Type": "string"}]})
+    subscription(answers)
+    assert "has no partitions: run the curation job" in run_check("--no-manifest", "--table", "sales").stdout
+    glue.create_partition(DatabaseName=deployed.curated_database, TableName="sales", PartitionInput={
+        "Values": ["2026-01-01"], "StorageDescriptor": {**columns, "Location": f"s3://{deployed.curated_bucket}/sales/dt=2026-01-01/"}})
+    subscription(answers)
+    result = run_check("--no-manifest", "--table", "sales")
+    assert result.exit_code == 0 and result.stdout.splitlines()[1] == f"ok: curated table {deployed.curated_database}.sales exists with data."
+
+
+def test_the_stacks_quicksight_builds_on_must_be_deployed(clients, answers, deployed, run_check):
+    clients.client("ssm").delete_parameter(Name="/datalake/dev/analytics/workgroup")
+    result = run_check("--no-manifest")
+    assert result.exit_code == EXIT_NOT_DEPLOYED
+    assert "missing /datalake/dev/analytics/workgroup (published by stack datalake-dev-analytics)" in result.stderr
