@@ -24,6 +24,8 @@ PUBLISHED_BY = {
     "emr/cluster-id": "emr",
     "emr/curation-script-uri": "emr",
     "emr/log-uri": "emr",
+    # Only with the generated self-signed certificate (not with emr.tls_certificate_s3_uri).
+    "emr/tls-certificate-not-after": "emr",
 }
 
 

@@ -1,7 +1,7 @@
 """The TLS material of EMR in-transit encryption, generated in the account at deploy time."""
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,7 +15,6 @@ from lake_constructs.shared.local_bundling import PipLocalBundling
 
 SRC = str(Path(__file__).resolve().parents[2] / "lambdas" / "emr_tls_certificate")
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-VALIDITY_DAYS = 365
 KEY_SIZE = 2048
 # How long CloudFormation waits for an answer (default: one hour). It covers the first attempt
 # and Lambda's two asynchronous retries (1 and 2 minutes apart) at the 2-minute timeout.
@@ -56,11 +55,14 @@ class EmrTlsCertificate(Construct):
     to replay but a pre-signed response URL that dies with the stack operation, and would be
     one more queue to encrypt and guard.
 
-    `s3_uri` is the resource's `S3Uri` attribute, so whatever uses it waits for the zip. To use
-    a private CA instead, set `emr.tls_certificate_s3_uri` and this construct is not created.
-    The log
-    group is kept after the stack (it records when keys were generated and purged) and expires
-    its events after a year.
+    `s3_uri` is the resource's `S3Uri` attribute, so whatever uses it waits for the zip;
+    `not_after` is the certificate's expiry (ISO 8601). The material at `object_key` is never
+    rewritten: an update that keeps the key keeps the material (nodes that join a running cluster
+    must get the certificate the others hold); renewing means a new `object_key` (a new
+    generation, README "Renewing the TLS certificate"). To use a private CA instead, set
+    `emr.tls_certificate_s3_uri` and this construct is not created. The log group records when
+    keys were generated and purged: kept after the stack with `retain`, and its events expire
+    after a year.
     """
 
     def __init__(
@@ -74,6 +76,8 @@ class EmrTlsCertificate(Construct):
         vpc: ec2.IVpc,
         vpc_subnets: ec2.SubnetSelection,
         region: str,
+        validity_days: int,
+        retain: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.object_arn = bucket.arn_for_objects(object_key)
@@ -81,8 +85,8 @@ class EmrTlsCertificate(Construct):
             self,
             "LogGroup",
             encryption_key=key,
-            # Kept after the stack: it records when keys were generated and purged.
             retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
         )
         policy = self._policy(bucket, key, object_key, log_group)
         role = iam.Role(
@@ -154,13 +158,14 @@ class EmrTlsCertificate(Construct):
                 "Key": object_key,
                 "KmsKeyId": key.key_arn,
                 "Region": region,
-                "ValidityDays": VALIDITY_DAYS,
+                "ValidityDays": validity_days,
                 "KeySize": KEY_SIZE,
             },
         )
         # The whole function, so its retry settings (EventInvokeConfig) exist before the first event.
         resource.node.add_dependency(self.function)
         self.s3_uri = resource.get_att_string("S3Uri")
+        self.not_after = resource.get_att_string("NotAfter")
 
     def _policy(self, bucket: s3.IBucket, key: kms.IKey, object_key: str, log_group: logs.ILogGroup) -> iam.ManagedPolicy:
         policy = iam.ManagedPolicy(
@@ -174,8 +179,9 @@ class EmrTlsCertificate(Construct):
                     resources=[log_group.log_group_arn],
                 ),
                 iam.PolicyStatement(actions=list(ENI_ACTIONS), resources=["*"]),
+                # GetObject for the HeadObject that finds material to keep (a HEAD needs no kms:Decrypt).
                 iam.PolicyStatement(
-                    actions=["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
                     resources=[self.object_arn],
                 ),
                 iam.PolicyStatement(

@@ -247,7 +247,7 @@ def test_tls_zip_is_generated_in_the_account_and_read_by_the_nodes(dev):
     tls = security_configuration(dev)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
     (generator,) = resources(dev, "Custom::EmrTlsCertificate")
     assert tls == {"CertificateProviderType": "PEM", "S3Object": {"Fn::GetAtt": [generator, "S3Uri"]}}
-    assert any("/tls/emr-certificates.zip" in r for r in readable_objects(dev))
+    assert any("/tls/generation-1/emr-certificates.zip" in r for r in readable_objects(dev))
 
 
 def test_no_private_key_in_the_cloud_assembly(dev):
@@ -468,7 +468,7 @@ def test_curation_script_is_a_file_asset_read_by_the_nodes_and_published(stage):
     assert script_object.endswith(f'/{asset_hash}.py"]]' + "}"), "exactly the script object, no wildcard"
     parameters = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources(stage, "AWS::SSM::Parameter").values()}
     prefix = f"/datalake/{stage.stage}/emr/"
-    assert set(parameters) == {f"{prefix}cluster-id", f"{prefix}curation-script-uri", f"{prefix}log-uri"}
+    assert set(parameters) == {f"{prefix}cluster-id", f"{prefix}curation-script-uri", f"{prefix}log-uri", f"{prefix}tls-certificate-not-after"}
     assets_bucket = "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
     assert parameters[f"{prefix}curation-script-uri"] == {"Fn::Sub": f"s3://{assets_bucket}/{asset_hash}.py"}
     assert parameters[f"{prefix}cluster-id"] == {"Ref": next(iter(resources(stage, "AWS::EMR::Cluster")))}
@@ -493,3 +493,35 @@ def test_emr_disabled_creates_neither_the_network_nor_the_cluster():
     context["stages"]["dev"]["emr"]["enabled"] = False
     stacks = build_stacks(cdk.App(context=context), load_settings(context))
     assert "network" not in stacks and "emr" not in stacks and "storage" in stacks
+
+
+def test_tls_renewal_is_a_new_generation_with_a_new_zip_and_security_configuration():
+    """Renewing never rewrites the material running nodes hold: a new object key, a new security
+    configuration name (so CloudFormation replaces the cluster and can create the new configuration
+    before deleting the old), and the stage's certificate expiry published for `lakeops status`."""
+    from aws_cdk import CustomResource
+    from aws_cdk import aws_emr as emr_l1
+
+    def build(generation: int) -> tuple[str, str, dict]:
+        context = copy.deepcopy(CDK_CONTEXT) | {"stage": "dev"}
+        context["stages"]["dev"]["emr"] |= {"tls_certificate_generation": generation, "tls_certificate_validity_days": 400}
+        stack = build_stacks(cdk.App(context=context), load_settings(context))["emr"]
+        (configuration,) = [c for c in stack.node.find_all() if isinstance(c, emr_l1.CfnSecurityConfiguration)]
+        (generator,) = [
+            c for c in stack.node.find_all()
+            if isinstance(c, CustomResource) and c.node.default_child.cfn_resource_type == "Custom::EmrTlsCertificate"
+        ]
+        properties = stack.resolve(generator.node.default_child._cfn_properties)
+        return configuration.name, properties["Key"], properties
+
+    first_name, first_key, properties = build(1)
+    second_name, second_key, _ = build(2)
+    assert (first_name, first_key) == ("datalake-dev-emr-g1", "tls/generation-1/emr-certificates.zip")
+    assert (second_name, second_key) == ("datalake-dev-emr-g2", "tls/generation-2/emr-certificates.zip")
+    assert properties["ValidityDays"] == 400
+
+
+def test_the_certificate_log_group_goes_with_a_stage_that_retains_nothing(dev, prod):
+    for synth, policy in ((dev, "Delete"), (prod, "Retain")):
+        (group,) = [r for k, r in resources(synth, "AWS::Logs::LogGroup").items() if k.startswith("TlsCertificate")]
+        assert group.get("DeletionPolicy", "Delete") == policy
