@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lake_config.models import STAGE_NAME_PATTERN
-from tests.helpers import ROOT
+from tests.helpers import CDK_CONTEXT, ROOT
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
@@ -68,9 +68,11 @@ def test_e2e_assumes_a_role_deploys_smoke_tests_uploads_the_report_and_always_de
     assert "bash scripts/e2e.sh $(STAGE)" in (ROOT / "Makefile").read_text(), "make e2e runs the same script"
 
 
-@pytest.mark.parametrize("name", ["pr1", "pr99999999", "e1", "e99999999"])
+@pytest.mark.parametrize("name", ["e2epr1", "e2epr99999", "e2er1", "e2er999999"])
 def test_the_stage_names_the_workflow_makes_are_valid_ephemeral_stages(e2e, name):
+    """`e2e...`, a prefix no shipped stage has, so the role's policy can name them (docs/e2e-role)."""
     (job,) = e2e["jobs"].values()
-    assert "format('pr{0}', github.event.pull_request.number)" in job["env"]["STAGE"]
-    assert "format('e{0}', github.run_number)" in job["env"]["STAGE"]
+    assert "format('e2epr{0}', github.event.pull_request.number)" in job["env"]["STAGE"]
+    assert "format('e2er{0}', github.run_number)" in job["env"]["STAGE"]
     assert re.fullmatch(STAGE_NAME_PATTERN, name)
+    assert not [stage for stage in CDK_CONTEXT["stages"] if stage.startswith("e2e")]

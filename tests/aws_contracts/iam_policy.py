@@ -12,8 +12,9 @@ and Condition. The condition operators AWS documents in "IAM JSON policy element
 operators" are implemented for strings, ARNs, booleans, numbers and Null, with the
 `...IfExists` suffix and the `ForAnyValue:`/`ForAllValues:` set qualifiers. A missing context
 key makes a condition false, except for negated operators and ForAllValues, where AWS says it
-is true. Anything else (policy variables, date operators) raises `Unsupported`, so a test never
-passes because the evaluator skipped a rule.
+is true. Policy variables in Resource (`${aws:PrincipalAccount}`) take their value from the
+request context. Anything else (a variable the context lacks, date operators) raises
+`Unsupported`, so a test never passes because the evaluator skipped a rule.
 
 moto's IAM enforcement (moto.iam.access_control) was considered first; it evaluates only a
 few condition operators and treats an unknown one as a denial, which hides the very mistakes
@@ -165,16 +166,30 @@ def _applies(statement: Mapping, action: str, resource: str, context: Mapping[st
     elif any(_wildcard(pattern, action, ignore_case=True) for pattern in _listed(statement["NotAction"])):
         return False
     if "Resource" in statement:
-        if not any(_wildcard(pattern, resource) for pattern in _listed(statement["Resource"])):
+        if not any(_wildcard(_variables(pattern, context), resource) for pattern in _listed(statement["Resource"])):
             return False
     elif "NotResource" in statement:
-        if any(_wildcard(pattern, resource) for pattern in _listed(statement["NotResource"])):
+        if any(_wildcard(_variables(pattern, context), resource) for pattern in _listed(statement["NotResource"])):
             return False
     return all(
         _condition(operator, key, _listed(expected), context)
         for operator, block in statement.get("Condition", {}).items()
         for key, expected in block.items()
     )
+
+
+def _variables(pattern: Any, context: Mapping[str, Any]) -> Any:
+    """`${key}` in a Resource replaced by the request's value of that condition key."""
+    if not isinstance(pattern, str) or "${" not in pattern:
+        return pattern
+
+    def value(match: re.Match) -> str:
+        found = _lookup(context, match.group(1))
+        if found is None or isinstance(found, (list, tuple)):
+            raise Unsupported(f"policy variable ${{{match.group(1)}}} without a single value in the request context")
+        return str(found)
+
+    return re.sub(r"\$\{([\w:/-]+)\}", value, pattern)
 
 
 def _wildcard(pattern: str, value: str, ignore_case: bool = False) -> bool:

@@ -56,6 +56,13 @@ def test_unknown_syntax_is_refused_not_skipped():
         allows([policy(variable)], "s3:GetObject", "arn:aws:s3:::b/x/y")
 
 
+def test_policy_variables_take_the_requests_values():
+    own = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::${aws:PrincipalAccount}:role/cdk-*"}
+    context = {"aws:PrincipalAccount": "111122223333"}
+    assert allows([policy(own)], "sts:AssumeRole", "arn:aws:iam::111122223333:role/cdk-deploy", context)
+    assert not allows([policy(own)], "sts:AssumeRole", "arn:aws:iam::444455556666:role/cdk-deploy", context)
+
+
 def test_render_intrinsics():
     template = {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}
     value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b-", {"Ref": "AWS::AccountId"}, "/x"]]}
