@@ -108,3 +108,13 @@ def test_every_mapping_level_of_cdk_json_is_checked(where, value, expected):
     else:
         context = stage_context("prod", quicksight={**CDK_CONTEXT["stages"]["prod"]["quicksight"], "refresh": value})
     assert config_error(context).startswith(expected)
+
+
+def test_app_py_refuses_a_null_the_cdk_cli_passes_with_one_line():
+    """Through app.py as `cdk synth` runs it: the CLI's CDK_CONTEXT_JSON keeps the null the app would drop."""
+    from tests.helpers import synth_with_app_py
+
+    result = synth_with_app_py(stage_context(emr={**CDK_CONTEXT["stages"]["dev"]["emr"], "idle_timeout_seconds": None}))
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("configuration error: invalid setting stages.dev.emr.idle_timeout_seconds: null never reaches the app")
