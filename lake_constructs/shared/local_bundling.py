@@ -67,10 +67,13 @@ class PipLocalBundling:
             shutil.copy2(path, Path(output_dir) / path.name)
         return True
 
+    def cache_key(self) -> str:
+        """Changes with the lock and with every pip argument (runtime, platforms)."""
+        return hashlib.sha256(json.dumps([self._pip, (self._source / LOCK).read_text()]).encode()).hexdigest()[:16]
+
     def installed_wheels(self) -> Path:
         """The lock's wheels installed for the runtime, from the cache or (once) from the index."""
-        key = hashlib.sha256(json.dumps([self._pip, (self._source / LOCK).read_text()]).encode()).hexdigest()[:16]
-        cached = self._cache / key
+        cached = self._cache / self.cache_key()
         if not cached.is_dir():
             self._cache.mkdir(parents=True, exist_ok=True)
             print(f"Installing the wheels of {self._source / LOCK} for {self._runtime.name} (once per lock change)", file=sys.stderr)

@@ -102,11 +102,13 @@ def test_a_synth_after_the_first_needs_no_package_index(tmp_path, monkeypatch):
         PipLocalBundling(SRC, lambda_.Runtime.PYTHON_3_14, cache_dir=tmp_path / "cold").installed_wheels()
 
 
-def test_the_cache_is_keyed_by_the_lock(tmp_path):
+def test_the_cache_is_keyed_by_the_lock_and_the_pip_arguments(tmp_path):
     source = tmp_path / "src"
     source.mkdir()
-    (source / "requirements.txt").write_text("# empty lock\n")
-    bundling = PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14, cache_dir=tmp_path / "cache")
-    first = bundling.installed_wheels()
-    (source / "requirements.txt").write_text("# another empty lock\n")
-    assert bundling.installed_wheels() != first and first.is_dir()
+    (source / "requirements.txt").write_text("cffi==2.1.1 --hash=sha256:00\n")
+    first = PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key()
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key() == first
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_13).cache_key() != first
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14, ARM).cache_key() != first
+    (source / "requirements.txt").write_text("cffi==2.1.2 --hash=sha256:01\n")
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key() != first
