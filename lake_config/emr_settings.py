@@ -5,12 +5,13 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from lake_config.base import Section
+from lake_config.base import NO_DUPLICATES, Section
 
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
 SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
+RouteTableId = Annotated[str, Field(pattern=r"^rtb-[0-9a-f]{8,17}$")]
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
 
 
@@ -22,6 +23,19 @@ def _instance_type(value: str) -> str:
 
 
 InstanceType = Annotated[str, AfterValidator(_instance_type)]
+
+
+def _endpoint_service(value: str) -> str:
+    # ec2.InterfaceVpcEndpointAwsService(name) builds com.amazonaws.<region>.<name> itself.
+    if value.startswith(("com.amazonaws.", "aws.")):
+        raise ValueError(f"is the short service name (e.g. 'glue'), without 'com.amazonaws.<region>.': the region is added per stack")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*", value):
+        raise ValueError("must be a short interface endpoint service name such as 'glue', 'kms' or 'ecr.api'")
+    return value
+
+
+EndpointService = Annotated[str, AfterValidator(_endpoint_service)]
+IDLE_TIMEOUT_OFF = 0
 
 
 def capacity_units(instance_type: str) -> int:
@@ -49,13 +63,15 @@ class NetworkSettings(Section):
     nat_gateways: Annotated[int, Field(ge=0, le=2)] = 1
     # Interface endpoints (service names as in com.amazonaws.<region>.<name>), about
     # $0.01 per hour per AZ each. Required when nat_gateways is 0.
-    interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")]] = []
+    interface_endpoints: Annotated[list[EndpointService], NO_DUPLICATES] = []
     flow_logs_retention_days: int = 90
     # An existing VPC instead (no network stack): its private subnets, one per AZ, in the
     # order of `availability_zones`. Imported without lookups, so synth needs no credentials.
     vpc_id: Annotated[str | None, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] = None
-    availability_zones: list[AvailabilityZone] = []
-    private_subnet_ids: list[SubnetId] = []
+    availability_zones: Annotated[list[AvailabilityZone], NO_DUPLICATES] = []
+    private_subnet_ids: Annotated[list[SubnetId], NO_DUPLICATES] = []
+    # The route table of each subnet, same order; optional (nothing here adds routes to your VPC).
+    private_route_table_ids: list[RouteTableId] = []
 
     @field_validator("vpc_cidr")
     @classmethod
@@ -89,8 +105,12 @@ class NetworkSettings(Section):
                     "network.vpc_id needs network.private_subnet_ids in at least two AZs and "
                     "network.availability_zones naming the AZ of each subnet, in the same order"
                 )
-        elif self.availability_zones or self.private_subnet_ids:
-            raise ValueError("network.availability_zones and network.private_subnet_ids need network.vpc_id")
+            if self.private_route_table_ids and len(self.private_route_table_ids) != len(self.private_subnet_ids):
+                raise ValueError("network.private_route_table_ids needs one route table per subnet of network.private_subnet_ids, in the same order")
+        elif self.availability_zones or self.private_subnet_ids or self.private_route_table_ids:
+            raise ValueError(
+                "network.availability_zones, network.private_subnet_ids and network.private_route_table_ids need network.vpc_id"
+            )
         elif self.nat_gateways == 0 and not self.interface_endpoints:
             raise ValueError(
                 "network.nat_gateways is 0, so the private subnets reach no AWS API: list "
@@ -108,11 +128,11 @@ class EmrSettings(Section):
     # Defaults are Graviton types EMR offers in every region (the template is region-agnostic and
     # cfn-lint checks them everywhere); m7g is cheaper per unit of work where it exists.
     # On-demand primary and core fleets: EMR launches the lowest-priced type it can get.
-    primary_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5)] = ["m6g.xlarge", "r6g.xlarge"]
-    core_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5)] = ["m6g.xlarge", "r6g.xlarge"]
+    primary_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5), NO_DUPLICATES] = ["m6g.xlarge", "r6g.xlarge"]
+    core_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=5), NO_DUPLICATES] = ["m6g.xlarge", "r6g.xlarge"]
     core_capacity_units: Annotated[int, Field(ge=1, le=256)] = 2
     # Spot task fleet: many types and pools make spot capacity likelier (price-capacity-optimized).
-    task_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=15)] = [
+    task_instance_types: Annotated[list[InstanceType], Field(min_length=1, max_length=15), NO_DUPLICATES] = [
         "m6g.xlarge",
         "r6g.xlarge",
         "r7g.xlarge",
@@ -129,13 +149,31 @@ class EmrSettings(Section):
     max_capacity_units: Annotated[int, Field(ge=2, le=2000)] = 10
     # None: on-demand stays at the core fleet, so every unit managed scaling adds is spot.
     max_on_demand_capacity_units: Annotated[int | None, Field(ge=1, le=2000)] = None
-    # None switches idle auto-termination off (not recommended: the cluster then bills 24x7).
-    idle_timeout_seconds: Annotated[int | None, Field(ge=60, le=604800)] = 3600
+    # 0 switches idle auto-termination off (not recommended: the cluster then bills 24x7). Not null:
+    # the CDK drops null context values, so null would silently mean the default.
+    idle_timeout_seconds: int = 3600
     step_concurrency_level: Annotated[int, Field(ge=1, le=256)] = 2
     ebs_volume_size_gib: Annotated[int, Field(ge=32, le=2048)] = 64
     termination_protection: bool = True
     # A PEM zip from your private CA; None generates a self-signed one in the account at deploy time.
     tls_certificate_s3_uri: Annotated[str | None, Field(pattern=r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S+\.zip$")] = None
+    # The generated certificate: its lifetime, and the generation to renew it (README, "Renewing
+    # the TLS certificate"): a new generation writes a new zip and a new security configuration,
+    # so CloudFormation replaces the cluster; the material of running nodes is never rewritten.
+    tls_certificate_validity_days: Annotated[int, Field(ge=30, le=3650)] = 1095
+    tls_certificate_generation: Annotated[int, Field(ge=1, le=9999)] = 1
+
+    @field_validator("idle_timeout_seconds", mode="before")
+    @classmethod
+    def _idle_timeout(cls, value):
+        if value is None:
+            raise ValueError(
+                "null does not reach the app (the CDK drops null context values, so the default 3600 would apply): "
+                f"use {IDLE_TIMEOUT_OFF} to switch idle auto-termination off"
+            )
+        if isinstance(value, int) and not isinstance(value, bool) and value != IDLE_TIMEOUT_OFF and not 60 <= value <= 604800:
+            raise ValueError(f"must be 60-604800 seconds (EMR's AutoTerminationPolicy range), or {IDLE_TIMEOUT_OFF} for off")
+        return value
 
     @field_validator("release_label")
     @classmethod

@@ -2,20 +2,20 @@
 
 Every field is overridable per stage under `context.stages.<stage>` in cdk.json.
 """
-import re
 from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from lake_config.base import Section
+from lake_config.cron import CronExpression
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
+from lake_config.names import bucket_name_problem
 from lake_config.quicksight_settings import QuickSightSettings
 
-# S3 bucket names are at most 63 characters. The longest name built from the project
-# prefix is "<project>-athena-results-<12-digit account>-<region up to 14 chars>",
-# which leaves 20 characters for the prefix.
+# The full length of the names built from it is checked against AWS's limits (lake_config.names).
 PROJECT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$"
+STAGE_NAME_PATTERN = r"^[a-z][a-z0-9]{1,9}$"
 
 
 class StorageSettings(Section):
@@ -44,17 +44,11 @@ class StorageSettings(Section):
 class CatalogSettings(Section):
     """Glue crawlers and catalog encryption."""
 
-    crawler_schedule: str = "cron(0 3 * * ? *)"
-    # Data Catalog encryption is one setting per account and region: let only one stage
-    # in an account own it (see README, "Configuration reference").
-    manage_data_catalog_encryption: bool = True
-
-    @field_validator("crawler_schedule")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        if not re.fullmatch(r"cron\((\S+ ){5}\S+\)", value):
-            raise ValueError("must be a Glue cron expression with six fields, e.g. 'cron(0 3 * * ? *)'")
-        return value
+    crawler_schedule: CronExpression = "cron(0 3 * * ? *)"
+    # Data Catalog encryption is one setting per account and region, and a key pending deletion
+    # makes what it encrypted unreadable: only a stage that retains its key may own it, and one
+    # stage per account should (shipped: prod). See README, "Configuration reference".
+    manage_data_catalog_encryption: bool = False
 
 
 class AnalyticsSettings(Section):
@@ -67,7 +61,7 @@ class AnalyticsSettings(Section):
 class LakeSettings(Section):
     """Everything one stage needs. `stage` and `project` name every resource."""
 
-    stage: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{1,9}$")]
+    stage: Annotated[str, Field(pattern=STAGE_NAME_PATTERN)]
     project: Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)] = "datalake"
     account: Annotated[str | None, Field(pattern=r"^\d{12}$")] = None
     region: Annotated[str | None, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = None
@@ -82,6 +76,24 @@ class LakeSettings(Section):
     quicksight: QuickSightSettings = QuickSightSettings()
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
     datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
+    # Set by the loader for `-c stage=<new> -c base_stage=<shipped>`: an ephemeral stage.
+    base_stage: Annotated[str | None, Field(pattern=STAGE_NAME_PATTERN)] = None
+
+    @model_validator(mode="after")
+    def _names_fit_and_catalog_owner_keeps_its_key(self):
+        if problem := bucket_name_problem(self.project, self.stage, self.region):
+            raise ValueError(problem)
+        if self.catalog.manage_data_catalog_encryption and not self.retain_data:
+            raise ValueError(
+                "catalog.manage_data_catalog_encryption needs retain_data: true: the account's Data Catalog would stay "
+                "encrypted with this stage's key after its deletion, and a key pending deletion makes the catalog unreadable"
+            )
+        return self
+
+    @property
+    def ephemeral(self) -> bool:
+        """Derived on the command line from a shipped stage: never retains data, never owns the catalog."""
+        return self.base_stage is not None
 
     def dataset(self, name: str) -> Dataset:
         return next(dataset for dataset in self.datasets if dataset.name == name)

@@ -209,17 +209,26 @@ def data_quality(lake: Lake, dataset, min_score, timeout):
               help="Check only the account subscription; needs no deployed stage.")
 @click.option("--print-manifest", is_flag=True,
               help="Print the S3 data source's manifest to upload, and exit (reads only SSM).")
+@click.option("--no-manifest", is_flag=True, help="The stage has no S3 data source (quicksight.s3_source: false).")
+@click.option("--table", "tables", multiple=True,
+              help="A curated table a QuickSight dataset reads: it must exist with partitions (repeatable).")
 @click.pass_obj
-def check_quicksight(lake: Lake, account_id, subscription_only, print_manifest):
-    """Before deploying QuickSight: the account subscription (DescribeAccountSubscription) and the S3 manifest.
+def check_quicksight(lake: Lake, account_id, subscription_only, print_manifest, no_manifest, tables):
+    """Before deploying QuickSight: the account subscription (DescribeAccountSubscription), the S3
+    manifest, the curated tables, and the stacks the QuickSight stack builds on.
 
-    Exit codes: 0 ready, 1 not ready, 3 storage stack not deployed, 5 access denied.
+    Exit codes: 0 ready, 1 not ready, 3 a prerequisite stack not deployed, 5 access denied.
     """
     if print_manifest:
         click.echo(json.dumps(quicksight_check.manifest(lake.param("storage/curated-bucket")), indent=2))
         return
-    curated_bucket = None if subscription_only else lake.param("storage/curated-bucket")
-    verdicts = quicksight_check.run_checks(lake.client, account_id, curated_bucket)
+    curated_bucket, database = None, None
+    if not subscription_only:
+        # The QuickSight stack reads the workgroup and the curated database: their stacks must be there.
+        curated_bucket, database, _ = lake.require("storage/curated-bucket", "catalog/curated-database", "analytics/workgroup")
+    verdicts = quicksight_check.run_checks(
+        lake.client, account_id, None if no_manifest else curated_bucket, () if subscription_only else tables, database
+    )
     for verdict in verdicts:
         click.echo(verdict.line())
     code = quicksight_check.exit_code(verdicts)

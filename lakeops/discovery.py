@@ -22,6 +22,8 @@ PUBLISHED_BY = {
     "emr/cluster-id": "emr",
     "emr/curation-script-uri": "emr",
     "emr/log-uri": "emr",
+    # Only with the generated self-signed certificate (not with emr.tls_certificate_s3_uri).
+    "emr/tls-certificate-not-after": "emr",
 }
 
 
@@ -50,7 +52,7 @@ class Stage:
 
     @property
     def deploy_command(self) -> str:
-        return f"cdk deploy --all -c stage={self.name}"
+        return f"make deploy STAGE={self.name}"
 
 
 class Resources:

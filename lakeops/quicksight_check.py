@@ -1,9 +1,12 @@
-"""Pre-deploy check of a stage with QuickSight: is the account subscribed, is the S3 manifest there?
+"""Pre-deploy check of a stage with QuickSight: is the account subscribed, is the S3 manifest there,
+does the curated table the dataset reads exist?
 
-CloudFormation cannot create the QuickSight account subscription, and QuickSight reads the S3
-data source's manifest when it creates that data source. Run before `cdk deploy`:
+CloudFormation cannot create the QuickSight account subscription, QuickSight reads the S3
+data source's manifest when it creates that data source, and a SPICE dataset waits for its
+first import of the curated table. `make deploy-quicksight` runs this before deploying:
 
     python -m lakeops --stage prod check-quicksight [--account-id ID] [--subscription-only]
+        [--table sales] [--no-manifest]
 
 The command itself is `check-quicksight` in lakeops.cli, which shares the CLI's discovery,
 clients and exit codes; this module holds the checks. Without --account-id the account comes
@@ -82,6 +85,23 @@ def check_manifest(s3, bucket: str, key: str = S3_MANIFEST_KEY) -> Verdict:
     return Verdict(True, f"S3 data source manifest found at {where}.")
 
 
+def check_table(glue, database: str, table: str) -> Verdict:
+    """Whether the curated table a dataset reads exists and has partitions to import."""
+    where = f"{database}.{table}"
+    try:
+        glue.get_table(DatabaseName=database, Name=table)
+        partitions = glue.get_partitions(DatabaseName=database, TableName=table, MaxResults=1).get("Partitions", [])
+    except ClientError as err:
+        if error_code(err) == "EntityNotFoundException":
+            return _failed(f"no table {where} yet: load and curate data first (upload-sample, run-job; the README, 'Deployment order').")
+        if is_access_denied(err):
+            return _failed(f"access denied reading the Glue table {where}: you need glue:GetTable and glue:GetPartitions.", err)
+        return _failed(f"could not read the Glue table {where}: {err}", err)
+    if not partitions:
+        return _failed(f"table {where} has no partitions: run the curation job (run-job) so the first SPICE import has data.")
+    return Verdict(True, f"curated table {where} exists with data.")
+
+
 def manifest(bucket: str) -> dict:
     """The manifest of the S3 data source: every CSV (with a header row) under the files prefix."""
     return {
@@ -94,10 +114,13 @@ def exit_code(verdicts: list[Verdict]) -> int:
     return max((verdict.exit_code for verdict in verdicts), default=0)
 
 
-def run_checks(client, account_id: str | None = None, curated_bucket: str | None = None) -> list[Verdict]:
-    """`client(service)` returns a boto3 client (`Lake.client`)."""
+def run_checks(
+    client, account_id: str | None = None, curated_bucket: str | None = None, tables: tuple[str, ...] = (), database: str | None = None
+) -> list[Verdict]:
+    """`client(service)` returns a boto3 client (`Lake.client`); `tables` are checked in `database`."""
     account_id = account_id or client("sts").get_caller_identity()["Account"]
     verdicts = [check_subscription(client("quicksight"), account_id)]
     if curated_bucket:
         verdicts.append(check_manifest(client("s3"), curated_bucket))
+    verdicts += [check_table(client("glue"), database, table) for table in tables]
     return verdicts

@@ -4,6 +4,7 @@ Unlike the other commands it does not stop at the first missing parameter: it sh
 whole stage, so a half-deployed stage is visible at a glance.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
@@ -80,6 +81,24 @@ def _cluster(lake, cluster_id: str) -> str:
     return f"state {status['State']}" + (f" ({reason})" if reason else "")
 
 
+# Renew the generated TLS certificate before it expires (README, "Renewing the TLS certificate").
+RENEW_WITHIN_DAYS = 30
+TLS_PARAM = "emr/tls-certificate-not-after"
+
+
+class _Expiring(Exception):
+    """The resource exists but needs attention (exit code 1)."""
+
+
+def _tls_certificate(lake, not_after: str, now: datetime.datetime | None = None) -> str:
+    expires = datetime.datetime.fromisoformat(not_after)
+    days = (expires - (now or datetime.datetime.now(datetime.UTC))).days
+    detail = f"self-signed, valid until {expires:%Y-%m-%d} ({days} days)"
+    if days < RENEW_WITHIN_DAYS:
+        raise _Expiring(f"{detail}: renew it, raise emr.tls_certificate_generation and deploy (README, 'Renewing the TLS certificate')")
+    return detail
+
+
 def _s3_object(lake, uri: str) -> str:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     size = lake.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"]
@@ -99,7 +118,10 @@ CHECKS = [
     ("curation script", "emr/curation-script-uri", _s3_object),
     # A prefix, not an object: EMR creates it with the first logs, so there is nothing to check yet.
     ("EMR log location", "emr/log-uri", lambda lake, uri: "published"),
+    ("EMR TLS certificate", TLS_PARAM, _tls_certificate),
 ]
+# Published only in some stages: a stage without them shows no row rather than a missing one.
+OPTIONAL = {TLS_PARAM: "emr/cluster-id"}
 
 
 def check_row(lake, resource: str, param: str, check) -> StatusRow:
@@ -110,6 +132,8 @@ def check_row(lake, resource: str, param: str, check) -> StatusRow:
                          EXIT_NOT_DEPLOYED)
     try:
         return StatusRow(resource, name, "yes", check(lake, name))
+    except _Expiring as warning:
+        return StatusRow(resource, name, "yes", str(warning), EXIT_FAILED)
     except _Absent:
         return StatusRow(resource, name, "no", "not found", EXIT_NOT_DEPLOYED)
     except ClientError as err:
@@ -136,7 +160,11 @@ def dataset_checks(name: str) -> list[tuple]:
 
 def stage_status(lake) -> list[StatusRow]:
     checks = CHECKS[:7] + [c for name in lake.resources.datasets() for c in dataset_checks(name)] + CHECKS[7:]
-    return [check_row(lake, resource, param, check) for resource, param, check in checks]
+    return [
+        check_row(lake, resource, param, check)
+        for resource, param, check in checks
+        if param not in OPTIONAL or lake.resources.get(param) is not None
+    ]
 
 
 def exit_code(rows: list[StatusRow]) -> int:

@@ -17,7 +17,7 @@ PYTHON = Path(sys.executable)
 
 
 def synth_seconds(app_command: str | None, outdir: str) -> float:
-    command = ["npx", "cdk", "synth", "--all", "--quiet", "--no-notices", "-o", outdir]
+    command = ["npx", "cdk", "synth", "--quiet", "--no-notices", "-o", outdir]
     if app_command:
         command += ["--app", app_command]
     env = {**os.environ, "PATH": f"{PYTHON.parent}{os.pathsep}{os.environ['PATH']}", "CDK_DISABLE_CLI_TELEMETRY": "true"}

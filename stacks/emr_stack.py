@@ -1,4 +1,6 @@
 """EMR on EC2: the secure Spark cluster that curates the lake, and the job it runs."""
+import hashlib
+
 from aws_cdk import Acknowledgment, Aws, Stack, Validations
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -19,7 +21,8 @@ from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, cluster_subnets,
 from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name
 
 LOG_PREFIX = "emr/"
-TLS_OBJECT_KEY = "tls/emr-certificates.zip"
+# One zip per certificate generation (README, "Renewing the TLS certificate").
+TLS_OBJECT_KEY = "tls/generation-{generation}/emr-certificates.zip"
 ARTIFACTS_ACCESS_LOGS_PREFIX = "s3-access/emr-artifacts/"
 
 
@@ -55,18 +58,24 @@ class EmrStack(Stack):
         if settings.emr.tls_certificate_s3_uri:
             tls_uri = settings.emr.tls_certificate_s3_uri
             tls_object_arn = f"arn:{Aws.PARTITION}:s3:::{tls_uri.removeprefix('s3://')}"
+            # A new zip is a new security configuration: a name of its own, so CloudFormation can
+            # create it before it deletes the old one.
+            tls_source = hashlib.sha256(tls_uri.encode()).hexdigest()[:8]
         else:
+            generation = settings.emr.tls_certificate_generation
             certificate = EmrTlsCertificate(
                 self,
                 "TlsCertificate",
                 bucket=self._artifacts_bucket(key, logs_bucket),
                 key=key,
-                object_key=TLS_OBJECT_KEY,
+                object_key=TLS_OBJECT_KEY.format(generation=generation),
                 vpc=vpc,
                 vpc_subnets=subnets,
                 region=self.region,
+                validity_days=settings.emr.tls_certificate_validity_days,
+                retain=settings.retain_data,
             )
-            tls_uri, tls_object_arn = certificate.s3_uri, certificate.object_arn
+            tls_uri, tls_object_arn, tls_source = certificate.s3_uri, certificate.object_arn, f"g{generation}"
 
         script = s3_assets.Asset(self, "CurationScript", path=str(CURATION_SCRIPT))
         roles = EmrRoles(
@@ -93,7 +102,7 @@ class EmrStack(Stack):
             security_groups=EmrSecurityGroups(self, "SecurityGroups", vpc=vpc, name_prefix=settings.prefix),
             roles=roles,
             security_configuration=EmrSecurityConfiguration(
-                self, "SecurityConfiguration", name=f"{settings.prefix}-emr", key=key, tls_certificate_s3_uri=tls_uri
+                self, "SecurityConfiguration", name=f"{settings.prefix}-emr-{tls_source}", key=key, tls_certificate_s3_uri=tls_uri
             ),
             log_uri=log_uri,
         )
@@ -105,6 +114,8 @@ class EmrStack(Stack):
         discovery.publish("cluster-id", self.cluster.cluster.ref, "EMR cluster id")
         discovery.publish("curation-script-uri", script.s3_object_url, "S3 URI of the curation Spark job")
         discovery.publish("log-uri", log_uri, "S3 prefix of the EMR cluster's logs")
+        if certificate:
+            discovery.publish("tls-certificate-not-after", certificate.not_after, "Expiry (ISO 8601) of the cluster's TLS certificate")
 
     def _artifacts_bucket(self, key: kms.IKey, logs_bucket: s3.IBucket) -> s3.IBucket:
         storage = self._settings.storage

@@ -35,15 +35,28 @@ def existing_vpc(scope: Construct, network: NetworkSettings) -> ec2.IVpc:
 
     Its subnets must already carry the tag AmazonEMRServicePolicy_v2 requires
     (for-use-with-amazon-emr-managed-policies=true): CloudFormation cannot tag imported subnets.
+    Their route tables are optional (`network.private_route_table_ids`): nothing here adds a
+    route or a gateway endpoint to a VPC it does not own.
     """
-    return ec2.Vpc.from_vpc_attributes(
+    vpc = ec2.Vpc.from_vpc_attributes(
         scope,
         "ExistingVpc",
         vpc_id=network.vpc_id,
         availability_zones=network.availability_zones,
         private_subnet_ids=network.private_subnet_ids,
         private_subnet_names=[CLUSTER_SUBNETS],
+        private_subnet_route_table_ids=network.private_route_table_ids or None,
     )
+    if not network.private_route_table_ids:
+        for subnet in vpc.private_subnets:
+            Validations.of(subnet).acknowledge(
+                Acknowledgment(
+                    id="Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId",
+                    reason="Existing VPC without network.private_route_table_ids: no construct of this project reads "
+                    "the subnet's route table (it adds no route or gateway endpoint to a VPC it does not own).",
+                )
+            )
+    return vpc
 
 
 def cluster_subnets() -> ec2.SubnetSelection:

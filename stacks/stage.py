@@ -2,6 +2,7 @@
 from aws_cdk import App, Environment, Tags
 
 from lake_config import LakeSettings
+from stacks.deploy_plan import DEPLOY, DEPLOY_QUICKSIGHT, assign
 from stacks.analytics_stack import AnalyticsStack
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import EmrStack
@@ -28,12 +29,18 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         stacks["quicksight"] = QuickSightStack(
             app, name("quicksight"), settings=settings, storage=storage, catalog=catalog, analytics=analytics, **common
         )
+        # Not in `make deploy`: it needs what CloudFormation cannot create (README, "Deployment order").
+        tables = [arg for dataset in settings.datasets for arg in ("--table", dataset.table)]
+        check = ["check-quicksight", *tables, *([] if settings.quicksight.s3_source else ["--no-manifest"])]
+        assign(stacks["quicksight"], DEPLOY_QUICKSIGHT, check)
     if settings.emr.enabled:
         network = None
         if not settings.network.vpc_id:  # otherwise the cluster joins that existing VPC
             network = stacks["network"] = NetworkStack(app, name("network"), settings=settings, storage=storage, **common)
         stacks["emr"] = EmrStack(app, name("emr"), settings=settings, storage=storage, catalog=catalog, network=network, **common)
     for stack in stacks.values():
+        if stack is not stacks.get("quicksight"):
+            assign(stack, DEPLOY)
         Tags.of(stack).add("project", settings.project)
         Tags.of(stack).add("stage", settings.stage)
     return stacks

@@ -7,13 +7,18 @@ from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
+from lake_config.names import BUCKET_ZONES, bucket_name
 from lake_constructs.shared.discovery_parameters import Discovery
 from lake_constructs.storage.secure_bucket import SecureBucket
 
 
 def lake_bucket_name(settings: LakeSettings, zone: str) -> str:
-    """Deterministic, so other stacks import buckets by name instead of exporting them."""
-    return f"{settings.prefix}-{zone}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
+    """Deterministic, so other stacks import buckets by name instead of exporting them.
+
+    Only the zones lake_config.names knows: their full length is checked at synth."""
+    if zone not in BUCKET_ZONES:
+        raise ValueError(f"unknown bucket zone {zone!r}: add it to lake_config.names.BUCKET_ZONES")
+    return bucket_name(settings.project, settings.stage, zone, Aws.ACCOUNT_ID, Aws.REGION)
 
 
 def import_lake_bucket(scope: Construct, settings: LakeSettings, zone: str) -> s3.IBucket:

@@ -12,7 +12,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import assertions, cx_api
 
-from compliance import acknowledgments, add_compliance_packs
+from compliance import acknowledgments, add_compliance_packs, unacknowledged_findings
 from lake_config import LakeSettings, load_settings
 from stacks.stage import build_stacks
 from lake_config.datasets import DATASETS_DIR
@@ -50,10 +50,19 @@ class Synth:
     def acknowledgments(self):
         return acknowledgments(self.app)
 
+    @functools.cached_property
+    def findings(self) -> list:
+        """Unacknowledged findings, errors and warnings, as `make synth` counts them."""
+        return unacknowledged_findings(self.assembly.directory)
 
-def synthesize(stage: str, outdir: Path, context: dict | None = None, **overrides) -> Synth:
-    """Builds and synthesizes `stage` from cdk.json (or from `context`), with per-stage setting overrides."""
-    context = context or stage_context(stage, replace=True, **overrides)
+
+def synthesize(stage: str, outdir: Path, context: dict | None = None, base_stage: str | None = None, **overrides) -> Synth:
+    """Builds and synthesizes `stage` from cdk.json (or from `context`), with per-stage setting
+    overrides; with `base_stage`, `stage` is an ephemeral stage derived from it (the overrides
+    apply to the base)."""
+    context = context or stage_context(base_stage or stage, replace=True, **overrides)
+    if base_stage:
+        context |= {"stage": stage, "base_stage": base_stage}
     app = cdk.App(context=context, outdir=str(outdir))
     settings = load_settings(context)
     stacks = build_stacks(app, settings)
@@ -76,6 +85,17 @@ def dev(tmp_path_factory) -> Synth:
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory) -> Synth:
     return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
+
+
+# The private CA's zip an ephemeral stage's base may use instead of the generated certificate.
+PRIVATE_CA_ZIP = "s3://my-pki-artifacts/emr/datalake.zip"
+
+
+@pytest.fixture(scope="session")
+def ephemeral(tmp_path_factory) -> Synth:
+    """`-c stage=pr42 -c base_stage=prod`, prod's cluster taking a private CA's zip: one synth for both variants."""
+    emr = {**CDK_CONTEXT["stages"]["prod"]["emr"], "tls_certificate_s3_uri": PRIVATE_CA_ZIP}
+    return synthesize("pr42", tmp_path_factory.mktemp("cdk-pr42"), base_stage="prod", emr=emr)
 
 
 @pytest.fixture(scope="session", params=["dev", "prod"])

@@ -143,6 +143,8 @@ class ZoneCrawler(Construct):
             configuration=json.dumps(
                 {
                     "Version": 1.0,
+                    # Glue creates partition indexes by default, which an encrypted Data Catalog does not support.
+                    "CreatePartitionIndex": False,
                     "Grouping": {"TableGroupingPolicy": "CombineCompatibleSchemas"},
                     "CrawlerOutput": {"Partitions": {"AddOrUpdateBehavior": "InheritFromTable"}},
                 }

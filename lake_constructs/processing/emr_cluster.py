@@ -1,5 +1,5 @@
 """A Kerberized, encrypted Spark cluster on instance fleets, with a spot task fleet."""
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Tags, Validations
 from aws_cdk import aws_emr as emr
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
@@ -9,7 +9,7 @@ from compliance.finding_ids import framework_rule_ids
 from lake_config.emr_settings import EmrSettings, capacity_units
 from lake_constructs.processing.emr_roles import EmrRoles
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
-from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
+from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG, EmrSecurityGroups
 
 APPLICATIONS = ("Hadoop", "Hive", "Spark")
 GLUE_METASTORE = {
@@ -120,6 +120,9 @@ class EmrCluster(Construct):
                 task_instance_fleets=[self._spot_fleet()],
             ),
         )
+        # AmazonEMRServicePolicy_v2 creates instances, volumes, launch templates and the service-access
+        # interface only with this request tag, which EMR copies from the cluster's own tags.
+        Tags.of(self.cluster).add(*EMR_MANAGED_TAG)
         # EMR must find the policies attached and every inbound rule declared before it starts nodes.
         self.cluster.node.add_dependency(*roles.policies, *security_groups.rules)
         Validations.of(self.cluster).acknowledge(

@@ -13,6 +13,14 @@ from lake_constructs.shared.s3_prefixes import folder_markers, keys_under, probe
 from lake_constructs.shared.service_principals import account_scoped_service
 
 SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
+# How EC2 names itself to iam:PassedToService: ec2.amazonaws.com, and ec2.amazonaws.com.cn in the
+# China partition (the v2 policy's own PassRoleForEC2 statement matches "ec2.amazonaws.com*").
+EC2_SERVICE_NAMES = ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]
+# EC2 creates this service-linked role the first time an account requests Spot capacity, as the
+# caller, who needs iam:CreateServiceLinkedRole for it (EC2 User Guide, "Service-linked role for
+# Spot Instance requests"); AmazonEMRServicePolicy_v2 does not grant it.
+SPOT_SERVICE = "spot.amazonaws.com"
+SPOT_SERVICE_LINKED_ROLE = f"role/aws-service-role/{SPOT_SERVICE}/AWSServiceRoleForEC2Spot"
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,9 @@ class EmrRoles(Construct):
     region (aws:SourceAccount and aws:SourceArn guard against the confused deputy), holds
     AWS's AmazonEMRServicePolicy_v2 (which only acts on resources tagged
     for-use-with-amazon-emr-managed-policies=true) plus: passing exactly the instance role to
-    EC2 and KMS grants on the lake key for encrypted EBS volumes. The instance role (no
+    EC2 (in every partition's spelling), creating the Spot service-linked role an account lacks
+    until its first Spot request, and KMS grants on the lake key for encrypted EBS volumes. The
+    instance profile carries its role's name, as EMR requires. The instance role (no
     deprecated AmazonElasticMapReduceforEC2Role, no AmazonSSMManagedInstanceCore) reads each
     dataset's raw prefix, writes its curated, quarantine and report prefixes, uses the lake key,
     reads the curated tables and adds their partitions, writes its log prefix, reads the TLS zip and the job script,
@@ -53,7 +63,10 @@ class EmrRoles(Construct):
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description="EMR cluster nodes: curate the datasets of the lake.",
         )
-        self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.instance_role)
+        # EMR does not support an instance profile whose name differs from its role's.
+        self.instance_profile = iam.InstanceProfile(
+            self, "InstanceProfile", role=self.instance_role, instance_profile_name=self.instance_role.role_name
+        )
         self.policies: list[iam.ManagedPolicy] = []
         self._lake_access(grants)
         self._session_manager()
@@ -86,7 +99,13 @@ class EmrRoles(Construct):
                 iam.PolicyStatement(
                     actions=["iam:PassRole"],
                     resources=[self.instance_role.role_arn],
-                    conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                    conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_NAMES}},
+                ),
+                # The spot task fleet cannot launch in an account that never used Spot without it.
+                iam.PolicyStatement(
+                    actions=["iam:CreateServiceLinkedRole"],
+                    resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:{SPOT_SERVICE_LINKED_ROLE}"],
+                    conditions={"StringEquals": {"iam:AWSServiceName": SPOT_SERVICE}},
                 ),
                 # EC2 encrypts the nodes' EBS volumes with the lake key through grants EMR creates.
                 iam.PolicyStatement(

@@ -9,6 +9,11 @@ EMR_MANAGED_TAG = ("for-use-with-amazon-emr-managed-policies", "true")
 CLUSTER_MANAGER_PORT = 8443
 SERVICE_ACCESS_PORT = 9443
 INTRA_CLUSTER_PORTS = (ec2.Port.all_icmp(), ec2.Port.all_tcp(), ec2.Port.all_udp())
+# EC2 gives a group created without inline egress rules an allow-all egress rule, and separate
+# AWS::EC2::SecurityGroupEgress resources do not remove it. An inline rule that matches no packet
+# (no host has 255.255.255.255, and ICMP type 252 code 86 does not exist) removes it; it is the
+# rule CDK itself uses for `allow_all_outbound=False` when a group has no other egress.
+MATCH_NOTHING = (ec2.Peer.ipv4("255.255.255.255/32"), ec2.Port.icmp_type_and_code(252, 86))
 
 
 class EmrSecurityGroups(Construct):
@@ -17,7 +22,8 @@ class EmrSecurityGroups(Construct):
     Secures: nothing outside the cluster can reach a node (no CIDR ingress at all; the only
     sources are the cluster's own groups and EMR's service-access ENIs); clusters sharing the
     VPC cannot talk to this one (dedicated groups, not EMR's shared defaults); the
-    service-access group sends only 8443 to the nodes and accepts only 9443 from the primary.
+    service-access group sends only 8443 to the nodes (an inline rule that matches nothing keeps
+    EC2's default allow-all egress off it) and accepts only 9443 from the primary.
 
     Every inbound rule EMR would add to custom managed groups is declared here, so EMR adds
     none: rules EMR adds outside CloudFormation reference the groups crosswise and would
@@ -50,6 +56,9 @@ class EmrSecurityGroups(Construct):
             target.add_ingress_rule(self.service_access, ec2.Port.tcp(CLUSTER_MANAGER_PORT), "EMR cluster manager")
             self.service_access.add_egress_rule(target, ec2.Port.tcp(CLUSTER_MANAGER_PORT), "EMR cluster manager")
         self.service_access.add_ingress_rule(self.primary, ec2.Port.tcp(SERVICE_ACCESS_PORT), "Primary node to EMR service")
+        # The 8443 rules above are separate resources (their peers are groups), so they do not
+        # replace EC2's allow-all default: this inline rule does.
+        self.service_access.add_egress_rule(*MATCH_NOTHING, "Disallow all other traffic")
         self.rules = [
             child for child in self.node.find_all() if isinstance(child, (ec2.CfnSecurityGroupIngress, ec2.CfnSecurityGroupEgress))
         ]

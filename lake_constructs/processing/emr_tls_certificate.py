@@ -1,7 +1,7 @@
 """The TLS material of EMR in-transit encryption, generated in the account at deploy time."""
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, CustomResource, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,7 +15,6 @@ from lake_constructs.shared.local_bundling import PipLocalBundling
 
 SRC = str(Path(__file__).resolve().parents[2] / "lambdas" / "emr_tls_certificate")
 RUNTIME = lambda_.Runtime.PYTHON_3_14
-VALIDITY_DAYS = 365
 KEY_SIZE = 2048
 # How long CloudFormation waits for an answer (default: one hour). It covers the first attempt
 # and Lambda's two asynchronous retries (1 and 2 minutes apart) at the 2-minute timeout.
@@ -31,6 +30,7 @@ ENI_ACTIONS = (
     "ec2:UnassignPrivateIpAddresses",
 )
 DLQ_RULES = ("HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ")
+CONCURRENCY_RULES = ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency")
 
 
 class EmrTlsCertificate(Construct):
@@ -44,8 +44,9 @@ class EmrTlsCertificate(Construct):
     security group that allows only HTTPS out (S3 through the gateway endpoint, CloudFormation's
     response URL through the NAT, or through the S3 endpoint in an isolated VPC), under a role
     that may write and purge only that one object, encrypt only with `key` through S3, and write
-    only its own log group (encrypted with `key`). Reserved concurrency 1: the function never
-    needs more, and it cannot be used to exhaust the account's concurrency.
+    only its own log group (encrypted with `key`). No reserved concurrency: Lambda keeps 100
+    executions unreserved and new accounts may have a quota of 10, so any reservation can make
+    the function impossible to create; only CloudFormation invokes it, once per stack operation.
 
     No dead-letter queue: only CloudFormation invokes it, and the handler answers FAILED for
     every error it can catch. What remains (a timeout, or the response URL unreachable) is
@@ -54,12 +55,14 @@ class EmrTlsCertificate(Construct):
     to replay but a pre-signed response URL that dies with the stack operation, and would be
     one more queue to encrypt and guard.
 
-    `s3_uri` is the resource's `S3Uri` attribute, so whatever uses it waits for the zip. To use
-    a private CA instead, set `emr.tls_certificate_s3_uri` and this construct is not created.
-    Deploying needs an account whose Lambda concurrency quota leaves room to reserve one
-    execution (Lambda keeps 100 unreserved; new accounts may start with a quota of 10). The log
-    group is kept after the stack (it records when keys were generated and purged) and expires
-    its events after a year.
+    `s3_uri` is the resource's `S3Uri` attribute, so whatever uses it waits for the zip;
+    `not_after` is the certificate's expiry (ISO 8601). The material at `object_key` is never
+    rewritten: an update that keeps the key keeps the material (nodes that join a running cluster
+    must get the certificate the others hold); renewing means a new `object_key` (a new
+    generation, README "Renewing the TLS certificate"). To use a private CA instead, set
+    `emr.tls_certificate_s3_uri` and this construct is not created. The log group records when
+    keys were generated and purged: kept after the stack with `retain`, and its events expire
+    after a year.
     """
 
     def __init__(
@@ -73,6 +76,8 @@ class EmrTlsCertificate(Construct):
         vpc: ec2.IVpc,
         vpc_subnets: ec2.SubnetSelection,
         region: str,
+        validity_days: int,
+        retain: bool = True,
     ) -> None:
         super().__init__(scope, id)
         self.object_arn = bucket.arn_for_objects(object_key)
@@ -80,8 +85,8 @@ class EmrTlsCertificate(Construct):
             self,
             "LogGroup",
             encryption_key=key,
-            # Kept after the stack: it records when keys were generated and purged.
             retention=logs.RetentionDays.ONE_YEAR,
+            removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
         )
         policy = self._policy(bucket, key, object_key, log_group)
         role = iam.Role(
@@ -118,7 +123,6 @@ class EmrTlsCertificate(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=[security_group],
-            reserved_concurrent_executions=1,
             # An event older than CloudFormation's patience has no one left to answer.
             max_event_age=ANSWER_WITHIN,
             retry_attempts=2,
@@ -132,7 +136,16 @@ class EmrTlsCertificate(Construct):
                     "stack operation, so a dead-letter queue would only hold an expired pre-signed response URL.",
                 )
                 for rule in DLQ_RULES
-            )
+            ),
+            *(
+                Acknowledgment(
+                    id=rule,
+                    reason="No reserved concurrency on purpose: Lambda keeps 100 executions of an account's quota "
+                    "unreserved and new accounts may have a quota of 10, so reserving any would make this function "
+                    "impossible to create; only CloudFormation invokes it, once per stack operation.",
+                )
+                for rule in CONCURRENCY_RULES
+            ),
         )
         resource = CustomResource(
             self,
@@ -145,13 +158,14 @@ class EmrTlsCertificate(Construct):
                 "Key": object_key,
                 "KmsKeyId": key.key_arn,
                 "Region": region,
-                "ValidityDays": VALIDITY_DAYS,
+                "ValidityDays": validity_days,
                 "KeySize": KEY_SIZE,
             },
         )
         # The whole function, so its retry settings (EventInvokeConfig) exist before the first event.
         resource.node.add_dependency(self.function)
         self.s3_uri = resource.get_att_string("S3Uri")
+        self.not_after = resource.get_att_string("NotAfter")
 
     def _policy(self, bucket: s3.IBucket, key: kms.IKey, object_key: str, log_group: logs.ILogGroup) -> iam.ManagedPolicy:
         policy = iam.ManagedPolicy(
@@ -165,8 +179,9 @@ class EmrTlsCertificate(Construct):
                     resources=[log_group.log_group_arn],
                 ),
                 iam.PolicyStatement(actions=list(ENI_ACTIONS), resources=["*"]),
+                # GetObject for the HeadObject that finds material to keep (a HEAD needs no kms:Decrypt).
                 iam.PolicyStatement(
-                    actions=["s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
                     resources=[self.object_arn],
                 ),
                 iam.PolicyStatement(

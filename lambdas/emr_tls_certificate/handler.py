@@ -7,6 +7,12 @@ ever written to S3 under SSE-KMS: it is never in the repository, in cdk.out or i
 ResourceProperties: Bucket, Key (object key of the zip), KmsKeyId, Region (default: AWS_REGION),
 ValidityDays (default 365), KeySize (default 2048). CloudFormation passes numbers as strings.
 PhysicalResourceId: s3://Bucket/Key. Data: S3Uri, NotAfter (ISO 8601, UTC).
+
+Material is never rewritten under running nodes: EMR nodes fetch the zip when they boot, and
+nodes added later (scaling, replacement) must get the same certificate as the ones running.
+So an Update that keeps s3://Bucket/Key keeps the object (other property changes apply to
+the next material); only a new Key (a new generation, with a new security configuration and
+so a new cluster) gets new material, and CloudFormation then deletes the old physical resource.
 """
 
 import datetime
@@ -36,6 +42,9 @@ for _name in ("boto3", "botocore"):
 # Fail fast enough to still answer CloudFormation within the function's timeout.
 BOTO_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
 IGNORED_ON_DELETE = {"NoSuchBucket", "NoSuchKey"}
+NOT_FOUND = {"404", "NoSuchKey", "NotFound"}
+# Object metadata that records the certificate's expiry, so an Update that keeps the material can answer it.
+NOT_AFTER_METADATA = "not-after"
 
 
 def internal_domain(region: str) -> str:
@@ -110,6 +119,32 @@ def purge(s3, bucket: str, key: str, keep: str | None = None) -> None:
                 raise RuntimeError(f"could not delete versions of s3://{bucket}/{key}: {errors}")
 
 
+def existing_not_after(s3, bucket: str, key: str) -> str | None:
+    """The recorded expiry of the material at s3://bucket/key, or None if there is none to keep."""
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+    except ClientError as error:
+        if error.response["Error"]["Code"] in NOT_FOUND:
+            return None
+        raise
+    return head.get("Metadata", {}).get(NOT_AFTER_METADATA)
+
+
+def write_material(s3, props: dict, bucket: str, key: str) -> str:
+    """New key and certificate at s3://bucket/key, older versions purged; returns the expiry."""
+    region = props.get("Region") or os.environ["AWS_REGION"]
+    key_pem, cert_pem, not_after = self_signed(
+        f"*.{internal_domain(region)}", int(props.get("ValidityDays", 365)), int(props.get("KeySize", 2048))
+    )
+    written = s3.put_object(
+        Bucket=bucket, Key=key, Body=emr_zip(key_pem, cert_pem, cert_pem), ContentType="application/zip",
+        ServerSideEncryption="aws:kms", SSEKMSKeyId=props["KmsKeyId"], Metadata={NOT_AFTER_METADATA: not_after.isoformat()},
+    )
+    # Older keys must not linger as noncurrent versions (an unversioned object is "null").
+    purge(s3, bucket, key, keep=written.get("VersionId", "null"))
+    return not_after.isoformat()
+
+
 def send_response(event, status: str, reason: str, physical_id: str, data: dict | None = None) -> None:
     """PUT the custom resource's result to CloudFormation's pre-signed ResponseURL.
 
@@ -161,21 +196,16 @@ def handler(event, context):
                     LOG.info("Nothing to delete: %s", error.response["Error"]["Code"])
         else:
             bucket, key = props["Bucket"], props["Key"]
-            region = props.get("Region") or os.environ["AWS_REGION"]
-            key_pem, cert_pem, not_after = self_signed(
-                f"*.{internal_domain(region)}",
-                int(props.get("ValidityDays", 365)),
-                int(props.get("KeySize", 2048)),
-            )
-            written = s3.put_object(
-                Bucket=bucket, Key=key, Body=emr_zip(key_pem, cert_pem, cert_pem), ContentType="application/zip",
-                ServerSideEncryption="aws:kms", SSEKMSKeyId=props["KmsKeyId"],
-            )
-            physical_id = f"s3://{bucket}/{key}"
-            # Older keys must not linger as noncurrent versions (an unversioned object is "null").
-            purge(s3, bucket, key, keep=written.get("VersionId", "null"))
-            data = {"S3Uri": physical_id, "NotAfter": not_after.isoformat()}
-            LOG.info("Wrote %s, valid until %s", physical_id, data["NotAfter"])
+            target = f"s3://{bucket}/{key}"
+            kept = existing_not_after(s3, bucket, key) if request_type == "Update" and physical_id == target else None
+            if kept:
+                LOG.info("Kept %s, valid until %s: same location, so running nodes keep their material", target, kept)
+                not_after = kept
+            else:
+                not_after = write_material(s3, props, bucket, key)
+                LOG.info("Wrote %s, valid until %s", target, not_after)
+            physical_id = target
+            data = {"S3Uri": physical_id, "NotAfter": not_after}
         status = "SUCCESS"
     except Exception as error:  # noqa: BLE001 - CloudFormation must always get an answer
         LOG.exception("%s failed", request_type)

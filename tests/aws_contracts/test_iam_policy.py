@@ -5,7 +5,7 @@ import json
 import pytest
 from moto.iam.aws_managed_policies import aws_managed_policies_data
 
-from tests.aws_contracts.iam_policy import Unsupported, allows, decision, render, stack_outputs
+from tests.aws_contracts.iam_policy import Unsupported, allows, decision, key_policy_allows, render, stack_outputs
 
 
 def policy(*statements):
@@ -56,6 +56,13 @@ def test_unknown_syntax_is_refused_not_skipped():
         allows([policy(variable)], "s3:GetObject", "arn:aws:s3:::b/x/y")
 
 
+def test_policy_variables_take_the_requests_values():
+    own = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::${aws:PrincipalAccount}:role/cdk-*"}
+    context = {"aws:PrincipalAccount": "111122223333"}
+    assert allows([policy(own)], "sts:AssumeRole", "arn:aws:iam::111122223333:role/cdk-deploy", context)
+    assert not allows([policy(own)], "sts:AssumeRole", "arn:aws:iam::444455556666:role/cdk-deploy", context)
+
+
 def test_render_intrinsics():
     template = {"Resources": {"Key": {"Type": "AWS::KMS::Key"}}}
     value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b-", {"Ref": "AWS::AccountId"}, "/x"]]}
@@ -81,3 +88,63 @@ def test_emr_service_policy_v2_needs_the_request_tag():
     tag = "aws:RequestTag/for-use-with-amazon-emr-managed-policies"
     assert allows([document], "ec2:RunInstances", instance, {tag: "true"})
     assert not allows([document], "ec2:RunInstances", instance, {})
+
+
+# --- resource policies: principals ----------------------------------------------------------
+
+ACCOUNT_ROOT = {"AWS": "arn:aws:iam::111122223333:root"}
+ROLE = {"AWS": "arn:aws:iam::111122223333:role/reader"}
+OTHER_ACCOUNT_ROLE = {"AWS": "arn:aws:iam::444455556666:role/reader"}
+LOGS = {"Service": "logs.eu-west-1.amazonaws.com"}
+KEY = "arn:aws:kms:eu-west-1:111122223333:key/k"
+
+
+def test_principal_forms():
+    by_service = {"Effect": "Allow", "Principal": {"Service": LOGS["Service"]}, "Action": "kms:Encrypt", "Resource": "*"}
+    assert allows([policy(by_service)], "kms:Encrypt", KEY, principal=LOGS)
+    assert not allows([policy(by_service)], "kms:Encrypt", KEY, principal={"Service": "logs.us-east-1.amazonaws.com"})
+    assert not allows([policy(by_service)], "kms:Encrypt", KEY, principal=ROLE)
+    by_account = dict(by_service, Principal=ACCOUNT_ROOT)
+    assert allows([policy(by_account)], "kms:Encrypt", KEY, principal=ROLE), "an account principal covers its roles"
+    assert not allows([policy(by_account)], "kms:Encrypt", KEY, principal=OTHER_ACCOUNT_ROLE)
+    assert not allows([policy(by_account)], "kms:Encrypt", KEY, principal=LOGS)
+    by_bare_id = dict(by_service, Principal={"AWS": "111122223333"})
+    assert allows([policy(by_bare_id)], "kms:Encrypt", KEY, principal=ROLE)
+    exact_role = dict(by_service, Principal={"AWS": ["arn:aws:iam::111122223333:role/other", ROLE["AWS"]]})
+    assert allows([policy(exact_role)], "kms:Encrypt", KEY, principal=ROLE)
+    assert not allows([policy(exact_role)], "kms:Encrypt", KEY, principal={"AWS": "arn:aws:iam::111122223333:role/x"})
+    everyone_denied = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:*", "Resource": "*"}
+    assert decision([policy(by_service, everyone_denied)], "kms:Encrypt", KEY, principal=LOGS) == "explicit-deny"
+    not_principal = {"Effect": "Deny", "NotPrincipal": {"Service": LOGS["Service"]}, "Action": "kms:*", "Resource": "*"}
+    assert decision([policy(by_service, not_principal)], "kms:Encrypt", KEY, principal=LOGS) == "allow"
+    assert decision([policy(by_account, not_principal)], "kms:Encrypt", KEY, principal=ROLE) == "explicit-deny"
+
+
+def test_a_resource_policy_needs_a_principal_and_rendered_values():
+    statement = {"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "s3:PutObject", "Resource": "*"}
+    with pytest.raises(Unsupported):
+        allows([policy(statement)], "s3:PutObject", "arn:aws:s3:::b/k")
+    unrendered = dict(statement, Principal={"AWS": {"Fn::GetAtt": ["Role", "Arn"]}})
+    with pytest.raises(Unsupported):
+        allows([policy(unrendered)], "s3:PutObject", "arn:aws:s3:::b/k", principal=ROLE)
+
+
+def test_key_policy_delegation_to_iam():
+    root = {"Effect": "Allow", "Principal": ACCOUNT_ROOT, "Action": "kms:*", "Resource": "*"}
+    identity = policy({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY})
+    assert key_policy_allows(policy(root), [identity], ROLE, "kms:Decrypt", KEY)
+    assert not key_policy_allows(policy(root), [identity], ROLE, "kms:Encrypt", KEY), "IAM must allow it too"
+    assert not key_policy_allows(policy(root), [], LOGS, "kms:Decrypt", KEY), "a service is not an IAM principal of the account"
+    direct = {"Effect": "Allow", "Principal": ROLE, "Action": "kms:Encrypt", "Resource": "*"}
+    assert key_policy_allows(policy(root, direct), [], ROLE, "kms:Encrypt", KEY), "a key policy naming the role needs no IAM policy"
+    deny = {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt", "Resource": "*"}
+    assert not key_policy_allows(policy(root, deny), [identity], ROLE, "kms:Decrypt", KEY)
+
+
+def test_render_in_another_partition():
+    value = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/r"]]}
+    china = {"AWS::Partition": "aws-cn", "AWS::Region": "cn-north-1", "AWS::URLSuffix": "amazonaws.com.cn"}
+    assert render(value, {}, pseudo=china) == "arn:aws-cn:iam::111122223333:role/r"
+    template = {"Resources": {"Role": {"Type": "AWS::IAM::Role"}}}
+    assert render({"Fn::GetAtt": ["Role", "Arn"]}, template, pseudo=china) == "arn:aws-cn:iam::111122223333:role/Role"
+    assert render({"Fn::Sub": "ec2.${AWS::URLSuffix}"}, {}, pseudo=china) == "ec2.amazonaws.com.cn"

@@ -19,7 +19,7 @@ def findings(synth) -> list[str]:
 
 
 def test_no_unacknowledged_findings_in_any_pack(stage):
-    assert stage.validation_error is None and findings(stage) == [], "\n".join(findings(stage))
+    assert stage.validation_error is None and findings(stage) == [] and stage.findings == [], "\n".join(findings(stage))
 
 
 def test_every_acknowledgment_has_a_specific_reason_on_a_narrow_construct(stage):
@@ -57,3 +57,46 @@ def test_the_gate_catches_a_regression(tmp_path, broken, rule):
     add_compliance_packs(app)
     with pytest.raises(RuntimeError, match=f"ValidationFailed: (.|\\n)*{re.escape(rule)}"):
         app.synth()
+
+
+def gate(tmp_path, capsys, build) -> tuple[int, str, str]:
+    import aws_cdk as cdk
+
+    from compliance import add_compliance_packs, synth_through_the_gate
+
+    app = cdk.App(outdir=str(tmp_path))
+    build(cdk.Stack(app, "Gate"))
+    add_compliance_packs(app)
+    code = synth_through_the_gate(app)
+    return code, capsys.readouterr().err, (tmp_path / "compliance-summary.md").read_text()
+
+
+def test_the_gate_counts_warnings_and_fails_on_them(tmp_path, capsys):
+    """A construct warning does not fail app.synth(); the gate counts it from the report and fails."""
+    from aws_cdk import Annotations
+
+    def build(stack):
+        Annotations.of(stack).add_warning_v2("test:warning", "a warning nobody acknowledged")
+
+    code, stderr, summary = gate(tmp_path, capsys, build)
+    assert code == 1
+    assert "compliance: 4 packs, 1 unacknowledged findings (0 errors, 1 warnings)" in stderr
+    assert "compliance: synth fails on 1 unacknowledged findings" in stderr
+    assert "1 unacknowledged findings (0 errors, 1 warnings), counted from validation-report.json" in summary
+    assert "| warning | Gate |" in summary
+
+
+def test_the_gate_counts_errors(tmp_path, capsys):
+    from aws_cdk import aws_s3 as s3
+
+    code, stderr, summary = gate(tmp_path, capsys, lambda stack: s3.Bucket(stack, "Careless"))
+    errors = int(re.search(r"\((\d+) errors, 0 warnings\)", stderr).group(1))
+    assert code == 1 and errors > 0
+    assert f"({errors} errors, 0 warnings)" in summary
+
+
+def test_the_gate_passes_only_when_the_report_is_clean(tmp_path, capsys):
+    from aws_cdk import aws_ssm as ssm
+
+    code, stderr, _ = gate(tmp_path, capsys, lambda stack: ssm.StringParameter(stack, "P", string_value="v"))
+    assert code == 0 and "0 unacknowledged findings (0 errors, 0 warnings)" in stderr

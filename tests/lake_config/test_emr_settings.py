@@ -1,7 +1,7 @@
 """Network and EMR settings: documented defaults, cdk.json values, and one clear line per mistake."""
 import pytest
 
-from lake_config import load_settings
+from lake_config import ConfigError, load_settings
 from lake_config.emr_settings import EmrSettings, NetworkSettings, capacity_units, is_graviton
 from tests.helpers import CDK_CONTEXT, config_error, stage_context
 
@@ -42,8 +42,29 @@ def test_an_existing_vpc_loads():
     assert network.vpc_id == EXISTING_VPC["vpc_id"] and network.private_subnet_ids == EXISTING_VPC["private_subnet_ids"]
 
 
-def test_idle_timeout_can_be_switched_off():
-    assert load_settings(context_with("emr", {"idle_timeout_seconds": None})).emr.idle_timeout_seconds is None
+def test_idle_timeout_is_switched_off_with_0_not_null():
+    assert load_settings(context_with("emr", {"idle_timeout_seconds": 0})).emr.idle_timeout_seconds == 0
+    message = error_for("emr", {"idle_timeout_seconds": None})
+    assert message.startswith("invalid setting stages.dev.emr.idle_timeout_seconds: null does not reach the app")
+    assert "use 0" in message
+
+
+def test_a_null_in_cdk_json_is_refused_although_the_cdk_app_never_sees_it():
+    """The CDK CLI passes null context values in CDK_CONTEXT_JSON; the CDK app drops them."""
+    cli = context_with("emr", {"idle_timeout_seconds": None})
+    dropped = context_with("emr", {})
+    dropped["stages"]["dev"]["emr"].pop("idle_timeout_seconds")
+    message = config_error_with_cli(dropped, cli)
+    assert message.startswith("invalid setting stages.dev.emr.idle_timeout_seconds: null never reaches the app")
+    assert message.endswith("or use 0 to switch idle auto-termination off")
+    other = context_with("network", {"vpc_id": None})
+    assert config_error_with_cli(dropped, other).startswith("invalid setting stages.dev.network.vpc_id: null never reaches")
+
+
+def config_error_with_cli(context: dict, cli: dict) -> str:
+    with pytest.raises(ConfigError) as raised:
+        load_settings(context, cli)
+    return str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -51,8 +72,17 @@ def test_idle_timeout_can_be_switched_off():
     [
         ("emr", {"task_instance_types": []}, "emr.task_instance_types", "List should have at least 1 item"),
         ("emr", {"primary_instance_types": []}, "emr.primary_instance_types", "List should have at least 1 item"),
-        ("emr", {"idle_timeout_seconds": 59}, "emr.idle_timeout_seconds", "greater than or equal to 60"),
-        ("emr", {"idle_timeout_seconds": 604801}, "emr.idle_timeout_seconds", "less than or equal to 604800"),
+        ("emr", {"idle_timeout_seconds": 59}, "emr.idle_timeout_seconds", "must be 60-604800 seconds (EMR's AutoTerminationPolicy range), or 0 for off"),
+        ("emr", {"idle_timeout_seconds": 604801}, "emr.idle_timeout_seconds", "must be 60-604800 seconds"),
+        ("emr", {"idle_timeout_seconds": -1}, "emr.idle_timeout_seconds", "must be 60-604800 seconds"),
+        ("network", {"availability_zones": ["eu-west-1a", "eu-west-1a"]}, "network.availability_zones", "lists 'eu-west-1a' twice"),
+        ("emr", {"task_instance_types": ["m6g.xlarge", "m6g.xlarge"]}, "emr.task_instance_types", "lists 'm6g.xlarge' twice"),
+        ("emr", {"core_instance_types": ["r6g.xlarge", "r6g.xlarge"]}, "emr.core_instance_types", "lists 'r6g.xlarge' twice"),
+        ("emr", {"tls_certificate_validity_days": 20}, "emr.tls_certificate_validity_days", "greater than or equal to 30"),
+        ("emr", {"tls_certificate_generation": 0}, "emr.tls_certificate_generation", "greater than or equal to 1"),
+        ("network", {"interface_endpoints": ["glue", "kms", "glue"]}, "network.interface_endpoints", "lists 'glue' twice"),
+        ("network", {"interface_endpoints": ["com.amazonaws.eu-west-1.glue"]}, "network.interface_endpoints.0", "short service name (e.g. 'glue'), without 'com.amazonaws.<region>.'"),
+        ("network", {"interface_endpoints": ["Glue API"]}, "network.interface_endpoints.0", "short interface endpoint service name"),
         ("emr", {"idle_timeout_seconds": "3600"}, "emr.idle_timeout_seconds", "valid integer"),
         ("emr", {"release_label": "emr-7.13"}, "emr.release_label", "EMR release label of 7.x or later, e.g. 'emr-7.13.0'"),
         ("emr", {"release_label": "7.13.0"}, "emr.release_label", "EMR release label of 7.x or later"),
@@ -113,6 +143,7 @@ def test_bad_values_name_the_setting(section, values, setting, expected):
         ("network", {"vpc_id": EXISTING_VPC["vpc_id"]}, True, "network.vpc_id needs network.private_subnet_ids in at least two AZs"),
         ("network", {**EXISTING_VPC, "availability_zones": ["eu-west-1a"]}, True, "availability_zones naming the AZ of each subnet"),
         ("network", {"private_subnet_ids": EXISTING_VPC["private_subnet_ids"]}, True, "need network.vpc_id"),
+        ("network", {**EXISTING_VPC, "private_route_table_ids": ["rtb-0a1b2c3d4e5f60718"]}, True, "one route table per subnet"),
     ],
 )
 def test_inconsistent_settings_are_explained(section, values, replace, expected):

@@ -12,7 +12,9 @@ def test_both_stages_load():
 
 
 def test_unknown_stage_lists_the_allowed_ones():
-    assert config_error(stage_context() | {"stage": "qa"}) == "unknown stage 'qa' (-c stage=...): allowed values are dev, prod"
+    assert config_error(stage_context() | {"stage": "qa"}) == (
+        "unknown stage 'qa' (-c stage=...): allowed values are dev, prod, or derive a new one with -c base_stage=<one of them>"
+    )
 
 
 @pytest.mark.parametrize("name", ["Dev", "dev_1", "d", "stage-two", "averyverylongstage"])
@@ -51,7 +53,7 @@ def test_unknown_key_lists_the_allowed_keys():
         ({"project": "Data_Lake"}, "project", "must be 3 to 20 lower-case letters, digits and hyphens"),
         ({"project": "a-project-name-too-long-for-s3"}, "project", "which S3 limits to 63 characters"),
         ({"project": "lake-"}, "project", "not ending with a hyphen"),
-        ({"catalog": {"crawler_schedule": "daily"}}, "catalog.crawler_schedule", "Glue cron expression"),
+        ({"catalog": {"crawler_schedule": "daily"}}, "catalog.crawler_schedule", "must be a cron expression with six fields"),
         ({"account": "12345"}, "account", "should match pattern"),
     ],
 )

@@ -14,7 +14,8 @@ from aws_cdk import aws_s3 as s3
 from compliance import acknowledgments, add_compliance_packs
 from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate
 
-OBJECT_KEY = "tls/emr-certificates.zip"
+OBJECT_KEY = "tls/generation-1/emr-certificates.zip"
+VALIDITY_DAYS = 1095
 PACKS = ("HIPAA.Security", "NIST.800.53.R5", "PCI.DSS.321")
 # The fixture's bucket and VPC stand in for ones the storage and network stacks secure; only
 # the construct under test has to pass the packs on its own.
@@ -28,6 +29,8 @@ FIXTURE_FINDINGS = {
 EXPECTED_ACKNOWLEDGMENTS = {
     ("TlsTest/Certificate/Function", "HIPAA.Security-LambdaDLQ"),
     ("TlsTest/Certificate/Function", "NIST.800.53.R5-LambdaDLQ"),
+    ("TlsTest/Certificate/Function", "HIPAA.Security-LambdaConcurrency"),
+    ("TlsTest/Certificate/Function", "NIST.800.53.R5-LambdaConcurrency"),
     ("TlsTest/Certificate/Policy", "AwsSolutions-IAM5[Resource::*]"),
 }
 # A PEM-encoded private key: the label and a base64 body (cryptography's code holds bare labels).
@@ -57,7 +60,7 @@ def synth(tmp_path_factory):
         )
     certificate = EmrTlsCertificate(
         stack, "Certificate", bucket=bucket, key=key, object_key=OBJECT_KEY, vpc=vpc,
-        vpc_subnets=ec2.SubnetSelection(subnet_group_name="cluster"), region=stack.region,
+        vpc_subnets=ec2.SubnetSelection(subnet_group_name="cluster"), region=stack.region, validity_days=VALIDITY_DAYS,
     )
     add_compliance_packs(app)
     error = None
@@ -125,11 +128,12 @@ def test_function_runtime_size_and_concurrency(synth):
     props = one(synth, "AWS::Lambda::Function")[1]["Properties"]
     assert props["Runtime"] == "python3.14" and props["Handler"] == "handler.handler"
     assert props["Architectures"] == ["x86_64"] and props["Timeout"] == 120 and props["MemorySize"] == 256
-    assert props["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in props, "Lambda keeps 100 unreserved; a new account may have 10"
     log_group_id, log_group = one(synth, "AWS::Logs::LogGroup")
     assert props["LoggingConfig"]["LogGroup"] == {"Ref": log_group_id}
     assert log_group["Properties"]["KmsKeyId"] == ref(synth, synth.key.key_arn)
     assert log_group["Properties"]["RetentionInDays"] == 365
+    assert log_group["DeletionPolicy"] == "Retain", "retain defaults to True"
 
 
 def test_function_runs_in_the_private_subnets_with_https_egress_only(synth):
@@ -152,7 +156,7 @@ def test_custom_resource_is_invoked_directly_with_the_zip_location(synth):
     assert props["Bucket"] == ref(synth, synth.bucket.bucket_name)
     assert props["Key"] == OBJECT_KEY and props["Key"].endswith(".zip")
     assert props["KmsKeyId"] == ref(synth, synth.key.key_arn) == {"Fn::GetAtt": [synth.stack.get_logical_id(synth.key.node.default_child), "Arn"]}
-    assert props["Region"] == {"Ref": "AWS::Region"}
+    assert props["Region"] == {"Ref": "AWS::Region"} and props["ValidityDays"] == VALIDITY_DAYS
     assert not [r for r in synth.resources.values() if r["Type"] == "AWS::Lambda::Permission"], "CloudFormation invokes as the deployer"
 
 
@@ -178,7 +182,9 @@ def test_policy_names_actions_exactly_and_writes_only_the_zip(synth):
         if any(a.startswith("s3:") and a != "s3:ListBucketVersions" for a in as_list(statement["Action"])):
             assert statement["Resource"] == object_arn
     by_action = {a: s for s in statements(synth) for a in as_list(s["Action"])}
-    assert {a for a in by_action if a.startswith("s3:")} == {"s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"}
+    assert {a for a in by_action if a.startswith("s3:")} == {
+        "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:ListBucketVersions"
+    }
     listing = by_action["s3:ListBucketVersions"]
     assert listing["Resource"] == ref(synth, synth.bucket.bucket_arn)
     assert listing["Condition"] == {"StringEquals": {"s3:prefix": OBJECT_KEY}}

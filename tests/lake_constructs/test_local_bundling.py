@@ -1,4 +1,9 @@
-"""PipLocalBundling: what it hashes and what it copies, without running pip."""
+"""PipLocalBundling: what it hashes, what it copies, the hashed lock, and bundling from the cache offline."""
+import os
+import re
+import subprocess
+from pathlib import Path
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
@@ -65,3 +70,45 @@ def test_every_platform_tag_matches_the_architecture(architecture):
     suffix = "x86_64" if architecture is X86 else "aarch64"
     tags = [word for previous, word in zip(script.split(), script.split()[1:]) if previous == "--platform"]
     assert tags and all(tag.endswith(suffix) for tag in tags)
+
+
+LOCK = Path(SRC) / "requirements.txt"
+# The index made unreachable: a closed local port, no config file, no local wheel directories.
+OFFLINE = {"PIP_INDEX_URL": "http://127.0.0.1:9/simple", "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "",
+           "PIP_CONFIG_FILE": os.devnull, "PIP_RETRIES": "0", "PIP_TIMEOUT": "2"}
+
+
+def test_the_lock_pins_every_wheel_with_hashes_and_pip_requires_them():
+    requirements = [line for line in LOCK.read_text().splitlines() if re.match(r"^[a-z]", line)]
+    assert {r.split("==")[0] for r in requirements} == {"cryptography", "cffi", "pycparser"}
+    for block in re.split(r"\n(?=[a-z])", LOCK.read_text().split("\n", 6)[-1]):
+        assert re.match(r"^[a-z][\w-]*==[\w.]+ \\\n", block) and "--hash=sha256:" in block, block[:80]
+    assert "--require-hashes" in command(lambda_.Runtime.PYTHON_3_14)[-1]
+
+
+def test_a_synth_after_the_first_needs_no_package_index(tmp_path, monkeypatch):
+    """The first bundling fills the cache (as the session's synths did); with the index unreachable
+    the next one copies from it, and without the cache it fails, which shows the index is really cut."""
+    bundling = PipLocalBundling(SRC, lambda_.Runtime.PYTHON_3_14)
+    warm = bundling.installed_wheels()
+    assert (warm / "cryptography").is_dir()
+    for name, value in OFFLINE.items():
+        monkeypatch.setenv(name, value)
+    output = tmp_path / "out"
+    output.mkdir()
+    assert bundling.try_bundle(str(output)) is True
+    assert (output / "handler.py").is_file() and (output / "cryptography").is_dir()
+    with pytest.raises(subprocess.CalledProcessError):
+        PipLocalBundling(SRC, lambda_.Runtime.PYTHON_3_14, cache_dir=tmp_path / "cold").installed_wheels()
+
+
+def test_the_cache_is_keyed_by_the_lock_and_the_pip_arguments(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "requirements.txt").write_text("cffi==2.1.1 --hash=sha256:00\n")
+    first = PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key()
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key() == first
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_13).cache_key() != first
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14, ARM).cache_key() != first
+    (source / "requirements.txt").write_text("cffi==2.1.2 --hash=sha256:01\n")
+    assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key() != first

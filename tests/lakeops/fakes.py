@@ -144,8 +144,8 @@ def client(service: str):
 
 
 def deploy_stage() -> Deployed:
-    """What ``cdk deploy --all -c stage=dev`` leaves behind, as far as the CLI can see: per
-    dataset a raw crawler, the declared curated table and the named queries of its contract."""
+    """What ``make deploy STAGE=dev`` leaves behind, as far as the CLI can see: per dataset a
+    raw crawler, the declared curated table and the named queries of its contract."""
     deployed = Deployed(kms_key_arn=client("kms").create_key(Description="lake key")["KeyMetadata"]["Arn"])
     s3 = client("s3")
     for bucket in (deployed.raw_bucket, deployed.curated_bucket, deployed.results_bucket, deployed.logs_bucket):

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from lakeops.aws import Aws
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, EXIT_NOT_DEPLOYED
 from lakeops.quicksight_check import check_manifest, check_subscription, manifest, run_checks
-from tests.lakeops.fakes import ACCOUNT, PROJECT, REGION
+from tests.lakeops.fakes import ACCOUNT, FIRST, PARAMS, PREFIX, PROJECT, REGION
 
 SUBSCRIBED = {"AccountName": "acme-analytics", "Edition": "ENTERPRISE", "AccountSubscriptionStatus": "ACCOUNT_CREATED"}
 MANIFEST_KEY = "quicksight/manifests/files.json"
@@ -135,5 +135,34 @@ def test_command_exit_codes(clients, answers, run_check):
     assert result.exit_code == EXIT_ACCESS_DENIED
     result = run_check(stage="qa")
     assert result.exit_code == EXIT_NOT_DEPLOYED
-    assert (f"stage 'qa' is not deployed: missing /{PROJECT}/qa/storage/curated-bucket "
-            f"(published by stack {PROJECT}-qa-storage)") in result.stderr
+    assert "stage 'qa' is not deployed: missing" in result.stderr
+    assert f"/{PROJECT}/qa/storage/curated-bucket (published by stack {PROJECT}-qa-storage)" in result.stderr
+
+
+def test_the_curated_table_must_exist_with_data(clients, answers, deployed, run_check):
+    """The deployed stage declares the curated table (CloudFormation); it needs partitions."""
+    glue = clients.client("glue")
+    table, database = FIRST.table, deployed.curated_database
+    subscription(answers)
+    result = run_check("--no-manifest", "--table", table)
+    assert result.exit_code == EXIT_FAILED
+    assert "has no partitions: run the curation job" in result.stdout
+    location = f"s3://{deployed.curated_bucket}/{FIRST.curated_prefix}"
+    glue.create_partition(DatabaseName=database, TableName=table, PartitionInput={
+        "Values": ["2026-01-01"], "StorageDescriptor": {"Location": f"{location}{FIRST.partition}=2026-01-01/"}})
+    subscription(answers)
+    result = run_check("--no-manifest", "--table", table)
+    assert result.exit_code == 0 and result.stdout.splitlines()[1] == f"ok: curated table {database}.{table} exists with data."
+    glue.delete_table(DatabaseName=database, Name=table)
+    subscription(answers)
+    result = run_check("--no-manifest", "--table", table)
+    assert result.exit_code == EXIT_FAILED
+    assert result.stdout.splitlines()[1] == f"NOT READY: no table {database}.{table} yet: load and curate data first " \
+        "(upload-sample, run-job; the README, 'Deployment order')."
+
+
+def test_the_stacks_quicksight_builds_on_must_be_deployed(clients, answers, deployed, run_check):
+    clients.client("ssm").delete_parameter(Name=f"{PARAMS}analytics/workgroup")
+    result = run_check("--no-manifest")
+    assert result.exit_code == EXIT_NOT_DEPLOYED
+    assert f"missing {PARAMS}analytics/workgroup (published by stack {PREFIX}-analytics)" in result.stderr

@@ -63,3 +63,22 @@ def test_status_of_an_undeployed_stage(aws, run_cli):
     result = run_cli("status")
     assert result.exit_code == 3
     assert result.stdout.count(f"missing {PARAMS}") == 11
+
+
+def test_status_shows_when_the_tls_certificate_expires_and_asks_for_renewal_in_time(deployed, run_cli):
+    import datetime
+
+    ssm = client("ssm")
+    name = f"{PARAMS}emr/tls-certificate-not-after"
+    in_a_year = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=365, hours=1)
+    ssm.put_parameter(Name=name, Value=in_a_year.isoformat(), Type="String")
+    result = run_cli("status")
+    assert result.exit_code == 0
+    row = rows_by_resource(result.stdout)["EMR TLS certificate"]
+    assert f"yes     self-signed, valid until {in_a_year:%Y-%m-%d} (365 days)" in row
+
+    soon = datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=10, hours=1)
+    ssm.put_parameter(Name=name, Value=soon.isoformat(), Type="String", Overwrite=True)
+    result = run_cli("status")
+    assert result.exit_code == 1
+    assert "(10 days): renew it, raise emr.tls_certificate_generation and deploy" in rows_by_resource(result.stdout)["EMR TLS certificate"]

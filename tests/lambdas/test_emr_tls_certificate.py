@@ -205,25 +205,39 @@ def test_material_makes_a_mutual_tls_handshake_with_hostname_check(aws, cfn, pro
     assert seen["client"] == ((("commonName", "*.eu-west-1.compute.internal"),),)
 
 
-def test_update_in_place_replaces_the_key_and_leaves_no_old_version(aws, cfn, props):
+def test_an_update_in_place_never_rewrites_the_material_under_running_nodes(aws, cfn, props):
+    """Nodes added to a running cluster fetch the zip again: it must be the one the others hold."""
+    s3 = aws[0]
+    created = invoke(cfn, "Create", props)
+    first, version = read_zip(s3), versions(s3)
+
+    response = invoke(cfn, "Update", {**props, "ValidityDays": "90", "KeySize": "3072"}, created["PhysicalResourceId"])
+
+    assert response["Status"] == "SUCCESS" and response["PhysicalResourceId"] == created["PhysicalResourceId"]
+    assert read_zip(s3) == first and versions(s3) == version
+    assert response["Data"] == created["Data"], "the expiry of the kept material, not of a new one"
+
+
+def test_an_update_in_place_regenerates_only_if_the_material_is_gone(aws, cfn, props):
     s3 = aws[0]
     physical_id = invoke(cfn, "Create", props)["PhysicalResourceId"]
-    first = read_zip(s3)["privateKey.pem"]
-
-    response = invoke(cfn, "Update", {**props, "ValidityDays": "90"}, physical_id)
-
-    assert response["Status"] == "SUCCESS"
-    assert response["PhysicalResourceId"] == physical_id
-    assert read_zip(s3)["privateKey.pem"] != first
-    assert len(versions(s3)) == 1
+    handler.purge(s3, BUCKET, KEY)
+    response = invoke(cfn, "Update", props, physical_id)
+    assert response["Status"] == "SUCCESS" and set(read_zip(s3)) == ZIP_NAMES and len(versions(s3)) == 1
 
 
-def test_update_to_a_new_key_gives_a_new_physical_id_and_delete_cleans_the_old(aws, cfn, props):
+def test_a_new_generation_gets_new_material_at_a_new_key_and_delete_cleans_the_old(aws, cfn, props):
     s3 = aws[0]
     old_id = invoke(cfn, "Create", props)["PhysicalResourceId"]
+    old_material = read_zip(s3)
 
-    new_id = invoke(cfn, "Update", {**props, "Key": "emr/tls/v2.zip"}, old_id)["PhysicalResourceId"]
+    response = invoke(cfn, "Update", {**props, "Key": "emr/tls/v2.zip", "ValidityDays": "60"}, old_id)
+    new_id = response["PhysicalResourceId"]
     assert new_id == f"s3://{BUCKET}/emr/tls/v2.zip"
+    assert read_zip(s3, "emr/tls/v2.zip")["privateKey.pem"] != old_material["privateKey.pem"]
+    assert read_zip(s3) == old_material, "the running generation keeps its zip until CloudFormation deletes it"
+    expires = datetime.datetime.fromisoformat(response["Data"]["NotAfter"])
+    assert datetime.timedelta(days=59) < expires - datetime.datetime.now(datetime.UTC) <= datetime.timedelta(days=60)
     # CloudFormation then deletes the old physical resource, with the old properties.
     assert invoke(cfn, "Delete", props, old_id)["Status"] == "SUCCESS"
 

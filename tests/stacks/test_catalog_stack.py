@@ -53,7 +53,9 @@ def test_raw_crawler_is_incremental_on_the_datasets_prefix(lake):
         assert render(target["Path"], {}) == f"s3://{lake.settings.prefix}-raw-111122223333-eu-west-1/{dataset.raw_prefix}"
         assert {"**/_SUCCESS", "**/*.crc", "**/_temporary/**"} <= set(target["Exclusions"]) == set(CRAWLER_EXCLUSIONS)
         assert "Ref" in props["CrawlerSecurityConfiguration"]
-        assert json.loads(props["Configuration"])["CrawlerOutput"]["Partitions"]["AddOrUpdateBehavior"] == "InheritFromTable"
+        configuration = json.loads(props["Configuration"])
+        assert configuration["CrawlerOutput"]["Partitions"]["AddOrUpdateBehavior"] == "InheritFromTable"
+        assert configuration["CreatePartitionIndex"] is False, "an encrypted Data Catalog has no partition indexes"
 
 
 def test_a_csv_classifier_only_for_csv_datasets_with_their_delimiter(lake):
@@ -112,8 +114,17 @@ def test_security_configuration_encrypts_logs_and_s3_with_the_lake_key(stage):
     assert "LakeKey" in json.dumps(key)
 
 
-def test_data_catalog_metadata_and_connection_passwords_encrypted(stage):
-    (settings,) = resources(stage, "AWS::Glue::DataCatalogEncryptionSettings").values()
+def test_only_the_owner_stage_sets_the_accounts_catalog_encryption_and_it_keeps_its_key(stage):
+    owns = stage.settings.catalog.manage_data_catalog_encryption
+    found = stage.template("catalog").find_resources("AWS::Glue::DataCatalogEncryptionSettings")
+    assert len(found) == (1 if owns else 0)
+    if owns:
+        (key,) = stage.template("storage").find_resources("AWS::KMS::Key").values()
+        assert key["DeletionPolicy"] == "Retain", "a key pending deletion would make the catalog unreadable"
+
+
+def test_data_catalog_metadata_and_connection_passwords_encrypted(prod):
+    (settings,) = prod.template("catalog").find_resources("AWS::Glue::DataCatalogEncryptionSettings").values()
     props = settings["Properties"]["DataCatalogEncryptionSettings"]
     assert props["EncryptionAtRest"]["CatalogEncryptionMode"] == "SSE-KMS"
     assert props["ConnectionPasswordEncryption"]["ReturnConnectionPasswordEncrypted"] is True

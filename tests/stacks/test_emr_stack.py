@@ -13,9 +13,9 @@ from lake_config import load_settings
 from lake_config.emr_settings import capacity_units, is_graviton
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
 from stacks.stage import build_stacks
-from tests.conftest import synthesize
 from lake_config.datasets import CURATION_SCRIPT
-from tests.helpers import CDK_CONTEXT
+from tests.conftest import PRIVATE_CA_ZIP, synthesize
+from tests.helpers import CDK_CONTEXT, ROOT, stage_context
 
 GLUE_FACTORY = "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
 EMR_TAG = {"Key": "for-use-with-amazon-emr-managed-policies", "Value": "true"}
@@ -24,13 +24,13 @@ EXISTING_NETWORK = {
     "availability_zones": ["eu-west-1a", "eu-west-1b"],
     "private_subnet_ids": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
 }
-PRIVATE_CA_ZIP = "s3://my-pki-artifacts/emr/datalake-dev.zip"
 
 
 @pytest.fixture(scope="module")
 def byo(tmp_path_factory):
-    """dev in an existing VPC, with a private CA's zip and idle auto-termination off: synthesized once."""
-    emr = {**CDK_CONTEXT["stages"]["dev"]["emr"], "tls_certificate_s3_uri": PRIVATE_CA_ZIP, "idle_timeout_seconds": None}
+    """dev in an existing VPC as the README documents it (the generated certificate), idle
+    auto-termination off: synthesized once."""
+    emr = {**CDK_CONTEXT["stages"]["dev"]["emr"], "idle_timeout_seconds": 0}
     return synthesize("dev", tmp_path_factory.mktemp("cdk-byo"), network=EXISTING_NETWORK, emr=emr)
 
 
@@ -248,7 +248,7 @@ def test_tls_zip_is_generated_in_the_account_and_read_by_the_nodes(dev):
     tls = security_configuration(dev)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
     (generator,) = resources(dev, "Custom::EmrTlsCertificate")
     assert tls == {"CertificateProviderType": "PEM", "S3Object": {"Fn::GetAtt": [generator, "S3Uri"]}}
-    assert any("/tls/emr-certificates.zip" in r for r in readable_objects(dev))
+    assert any("/tls/generation-1/emr-certificates.zip" in r for r in readable_objects(dev))
 
 
 def test_no_private_key_in_the_cloud_assembly(dev):
@@ -258,12 +258,12 @@ def test_no_private_key_in_the_cloud_assembly(dev):
             assert not pem_key.search(path.read_bytes()), f"a private key in {path}"
 
 
-def test_a_private_ca_zip_replaces_the_generator(byo):
-    tls = security_configuration(byo)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
+def test_a_private_ca_zip_replaces_the_generator(ephemeral):
+    tls = security_configuration(ephemeral)["EncryptionConfiguration"]["InTransitEncryptionConfiguration"]["TLSCertificateConfiguration"]
     assert tls["S3Object"] == PRIVATE_CA_ZIP
-    assert not resources(byo, "Custom::EmrTlsCertificate") and not resources(byo, "AWS::S3::Bucket")
-    zip_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::my-pki-artifacts/emr/datalake-dev.zip"]]}
-    assert json.dumps(zip_arn) in readable_objects(byo)
+    assert not resources(ephemeral, "Custom::EmrTlsCertificate") and not resources(ephemeral, "AWS::S3::Bucket")
+    zip_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{PRIVATE_CA_ZIP.removeprefix('s3://')}"]]}
+    assert json.dumps(zip_arn) in readable_objects(ephemeral)
 
 
 # --- Kerberos -----------------------------------------------------------------------------
@@ -410,7 +410,7 @@ def test_pass_role_is_only_the_instance_role_and_only_to_ec2(stage):
     assert passes == [
         {
             "Action": "iam:PassRole",
-            "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+            "Condition": {"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"]}},
             "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [instance_role, "Arn"]},
         }
@@ -469,7 +469,7 @@ def test_curation_script_is_a_file_asset_read_by_the_nodes_and_published(stage):
     assert script_object.endswith(f'/{asset_hash}.py"]]' + "}"), "exactly the script object, no wildcard"
     parameters = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources(stage, "AWS::SSM::Parameter").values()}
     prefix = f"{stage.settings.ssm_prefix}/emr/"
-    assert set(parameters) == {f"{prefix}cluster-id", f"{prefix}curation-script-uri", f"{prefix}log-uri"}
+    assert set(parameters) == {f"{prefix}cluster-id", f"{prefix}curation-script-uri", f"{prefix}log-uri", f"{prefix}tls-certificate-not-after"}
     assets_bucket = "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
     assert parameters[f"{prefix}curation-script-uri"] == {"Fn::Sub": f"s3://{assets_bucket}/{asset_hash}.py"}
     assert parameters[f"{prefix}cluster-id"] == {"Ref": next(iter(resources(stage, "AWS::EMR::Cluster")))}
@@ -481,8 +481,12 @@ def test_no_step_and_no_bucket_deployment_at_deploy_time(stage):
     assert "AWS::EMR::Step" not in types and "Custom::CDKBucketDeployment" not in types
 
 
-def test_no_unacknowledged_findings_with_an_existing_vpc_and_a_private_ca(byo):
-    assert byo.validation_error is None, byo.validation_error
+def test_no_unacknowledged_findings_with_an_existing_vpc(byo):
+    assert byo.validation_error is None and byo.findings == [], byo.findings
+
+
+def test_no_unacknowledged_findings_with_a_private_ca(ephemeral):
+    assert ephemeral.validation_error is None and ephemeral.findings == [], ephemeral.findings
 
 
 def test_emr_disabled_creates_neither_the_network_nor_the_cluster():
@@ -490,3 +494,36 @@ def test_emr_disabled_creates_neither_the_network_nor_the_cluster():
     context["stages"]["dev"]["emr"]["enabled"] = False
     stacks = build_stacks(cdk.App(context=context), load_settings(context))
     assert "network" not in stacks and "emr" not in stacks and "storage" in stacks
+
+
+def test_tls_renewal_is_a_new_generation_with_a_new_zip_and_security_configuration():
+    """Renewing never rewrites the material running nodes hold: a new object key, a new security
+    configuration name (so CloudFormation replaces the cluster and can create the new configuration
+    before deleting the old), and the stage's certificate expiry published for `lakeops status`."""
+    from aws_cdk import CustomResource
+    from aws_cdk import aws_emr as emr_l1
+
+    def build(generation: int) -> tuple[str, str, dict]:
+        context = copy.deepcopy(CDK_CONTEXT) | {"stage": "dev"}
+        context["stages"]["dev"]["emr"] |= {"tls_certificate_generation": generation, "tls_certificate_validity_days": 400}
+        stack = build_stacks(cdk.App(context=context), load_settings(context))["emr"]
+        (configuration,) = [c for c in stack.node.find_all() if isinstance(c, emr_l1.CfnSecurityConfiguration)]
+        (generator,) = [
+            c for c in stack.node.find_all()
+            if isinstance(c, CustomResource) and c.node.default_child.cfn_resource_type == "Custom::EmrTlsCertificate"
+        ]
+        properties = stack.resolve(generator.node.default_child._cfn_properties)
+        return configuration.name, properties["Key"], properties
+
+    prefix = load_settings(stage_context("dev")).prefix
+    first_name, first_key, properties = build(1)
+    second_name, second_key, _ = build(2)
+    assert (first_name, first_key) == (f"{prefix}-emr-g1", "tls/generation-1/emr-certificates.zip")
+    assert (second_name, second_key) == (f"{prefix}-emr-g2", "tls/generation-2/emr-certificates.zip")
+    assert properties["ValidityDays"] == 400
+
+
+def test_the_certificate_log_group_goes_with_a_stage_that_retains_nothing(dev, prod):
+    for synth, policy in ((dev, "Delete"), (prod, "Retain")):
+        (group,) = [r for k, r in resources(synth, "AWS::Logs::LogGroup").items() if k.startswith("TlsCertificate")]
+        assert group.get("DeletionPolicy", "Delete") == policy

@@ -112,3 +112,22 @@ def test_without_nat_the_subnets_are_isolated_and_reach_aws_through_endpoints(is
     # The cluster still lands in exactly these subnets.
     (cluster_resource,) = isolated.template("emr").find_resources("AWS::EMR::Cluster").values()
     assert json.dumps(cluster_resource["Properties"]["Instances"]["Ec2SubnetIds"]).count("clusterSubnet") == 2
+
+
+def test_an_existing_vpc_takes_the_route_tables_of_its_subnets():
+    import aws_cdk as cdk
+
+    from lake_config.emr_settings import NetworkSettings
+    from stacks.network_stack import existing_vpc
+
+    network = NetworkSettings(
+        vpc_id="vpc-0a1b2c3d4e5f60718",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        private_subnet_ids=["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a69788"],
+        private_route_table_ids=["rtb-0a1b2c3d4e5f60718", "rtb-0f1e2d3c4b5a69788"],
+    )
+    stack = cdk.Stack(cdk.App(), "Existing")
+    vpc = existing_vpc(stack, network)
+    assert [s.route_table.route_table_id for s in vpc.private_subnets] == network.private_route_table_ids
+    warnings = [m for s in vpc.private_subnets for m in s.node.metadata if m.type == "aws:cdk:warning"]
+    assert warnings == [], "route table ids given: nothing to warn about or acknowledge"

@@ -1,0 +1,89 @@
+"""After `cdk destroy` of an ephemeral stage: remove what CloudFormation leaves or never owned.
+
+    python scripts/e2e_teardown.py --stage pr42 [--project datalake] [--dry-run]
+
+- the stage's buckets (`<project>-<stage>-<zone>-<account>-<region>`) if they survived, every
+  object version and delete marker first (a stack deleted half-way leaves them versioned and full);
+- log groups the services created outside CloudFormation: `/aws/lambda/<project>-<stage>-*`
+  (CDK's custom-resource providers) and `/aws-glue/crawlers-role/<project>-<stage>-*`, and any
+  CloudFormation log group a failed delete left behind (`<project>-<stage>-*`);
+- the stage's secrets (tagged project/stage), deleted without the 30-day recovery window.
+
+Refuses a stage that cdk.json ships: those keep their data on purpose. The KMS key is left to
+CloudFormation's 7-day deletion window, the shortest KMS allows.
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from lake_config.names import BUCKET_ZONES, bucket_name  # noqa: E402
+
+CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
+def shipped_stages() -> set[str]:
+    return set(CONTEXT["stages"])
+
+
+def empty_and_delete_bucket(s3, bucket: str) -> None:
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]} for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+        for start in range(0, len(doomed), 1000):
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed[start:start + 1000], "Quiet": True})
+    s3.delete_bucket(Bucket=bucket)
+
+
+def sweep(session: boto3.Session, project: str, stage: str, dry_run: bool = False) -> list[str]:
+    """Removes the stage's leftovers; returns one line per thing removed (or that would be)."""
+    if stage in shipped_stages():
+        raise SystemExit(f"refusing to sweep {stage!r}: it is a stage in cdk.json, whose data is kept on purpose")
+    account = session.client("sts").get_caller_identity()["Account"]
+    region = session.region_name
+    prefix = f"{project}-{stage}-"
+    done = []
+    s3 = session.client("s3")
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for zone in BUCKET_ZONES:
+        bucket = bucket_name(project, stage, zone, account, region)
+        if bucket in existing:
+            done.append(f"bucket {bucket}")
+            if not dry_run:
+                empty_and_delete_bucket(s3, bucket)
+    logs = session.client("logs")
+    for group_prefix in (f"/aws/lambda/{prefix}", f"/aws-glue/crawlers-role/{prefix}", prefix):
+        for page in logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=group_prefix):
+            for group in page["logGroups"]:
+                done.append(f"log group {group['logGroupName']}")
+                if not dry_run:
+                    logs.delete_log_group(logGroupName=group["logGroupName"])
+    secrets = session.client("secretsmanager")
+    tags = [{"Key": "tag-key", "Values": ["stage"]}, {"Key": "tag-value", "Values": [stage]}]
+    for page in secrets.get_paginator("list_secrets").paginate(Filters=tags, IncludePlannedDeletion=True):
+        for secret in page["SecretList"]:
+            if {"Key": "project", "Value": project} in secret.get("Tags", []):
+                done.append(f"secret {secret['Name']}")
+                if not dry_run:
+                    secrets.delete_secret(SecretId=secret["ARN"], ForceDeleteWithoutRecovery=True)
+    return done
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--project", default=CONTEXT.get("project", "datalake"))
+    parser.add_argument("--dry-run", action="store_true")
+    args = parser.parse_args()
+    removed = sweep(boto3.Session(), args.project, args.stage, args.dry_run)
+    verb = "would remove" if args.dry_run else "removed"
+    for line in removed:
+        print(f"teardown: {verb} {line}", file=sys.stderr)
+    print(f"teardown: stage {args.stage}: {verb} {len(removed)} leftovers", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
