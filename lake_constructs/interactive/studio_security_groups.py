@@ -33,6 +33,22 @@ class StudioSecurityGroups(Construct):
         self.engine = group("Engine", "engine (attached cluster)")
         self.workspace = group("Workspace", "Workspaces")
         self.engine.add_ingress_rule(self.workspace, ec2.Port.tcp(ENGINE_PORT), "EMR Studio Workspaces to the cluster")
-        self.workspace.add_egress_rule(self.engine, ec2.Port.tcp(ENGINE_PORT), "EMR Studio Workspaces to the cluster")
+        # The Workspace egress rules stay inline: CDK writes a rule to another group as a separate
+        # resource and then drops the placeholder, and a group with no inline egress gets EC2's
+        # default allow-all. Inline here and the engine's ingress separate: no reference cycle.
+        egress = [
+            ec2.CfnSecurityGroup.EgressProperty(
+                ip_protocol="tcp",
+                from_port=ENGINE_PORT,
+                to_port=ENGINE_PORT,
+                destination_security_group_id=self.engine.security_group_id,
+                description="EMR Studio Workspaces to the cluster",
+            )
+        ]
         if git_repositories:
-            self.workspace.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTPS), "Public Git repositories linked to Workspaces")
+            egress.append(
+                ec2.CfnSecurityGroup.EgressProperty(
+                    ip_protocol="tcp", from_port=HTTPS, to_port=HTTPS, cidr_ip="0.0.0.0/0", description="Public Git repositories linked to Workspaces"
+                )
+            )
+        self.workspace.node.default_child.security_group_egress = egress

@@ -15,7 +15,7 @@ few condition operators and treats an unknown one as a denial, which hides the v
 these tests look for.
 
 `render(value, template)` turns a synthesized CloudFormation value (Ref, Fn::GetAtt, Fn::Join,
-Fn::Sub) into the string AWS would see, with the fake account, region and partition below.
+Fn::Sub, Fn::GetStackOutput) into the string AWS would see, with the fake account, region and partition below.
 """
 from __future__ import annotations
 
@@ -232,6 +232,10 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
             return str(render({"Ref": name}, template, names))
 
         return re.sub(r"\$\{([^}!]+)\}", substitute, text)
+    if "Fn::GetStackOutput" in value:
+        # A weak cross-stack reference: as opaque to a policy as a logical id, and stable per output.
+        output = value["Fn::GetStackOutput"]
+        return names.get(output["OutputName"], f"{output['StackName']}.{output['OutputName']}")
     if "Fn::Select" in value:
         index, items = value["Fn::Select"]
         return render(items, template, names)[int(index)]
