@@ -63,13 +63,15 @@ class InteractiveRoles(EmrRoles):
             description="EMR runtime role of EMR Studio notebook sessions: read the curated zone.",
         )
         curated_objects = [grants.curated_bucket.arn_for_objects(f"{prefix}*") for _, prefix in grants.datasets]
+        # Spark and the Glue client also probe the folder's own key (no slash): a 403 there fails the read.
+        folders = [grants.curated_bucket.arn_for_objects(prefix.rstrip("/")) for _, prefix in grants.datasets]
         read = iam.ManagedPolicy(
             self,
             "AnalystRead",
             roles=[self.runtime_role],
             statements=[
                 iam.PolicyStatement(actions=["s3:ListBucket"], resources=[grants.curated_bucket.bucket_arn]),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=curated_objects),
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[*curated_objects, *folders]),
                 iam.PolicyStatement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=[grants.key.key_arn]),
                 iam.PolicyStatement(
                     actions=GLUE_READ,

@@ -109,6 +109,7 @@ def test_the_analyst_role_reads_every_curated_dataset_and_writes_nothing(dev, in
     for dataset in dev.settings.datasets:
         part = f"{curated}/{dataset.curated_prefix}dt=2026-01-01/part-0.parquet"
         assert allows(policies, "s3:GetObject", part), dataset.name
+        assert allows(policies, "s3:GetObject", f"{curated}/{dataset.curated_prefix.rstrip('/')}"), "Spark probes the folder key"
         assert not allows(policies, "s3:PutObject", part) and not allows(policies, "s3:DeleteObject", part)
         for action in ("glue:GetTable", "glue:GetPartitions"):
             assert allows(policies, action, f"{glue}:table/{database}/{dataset.table}")

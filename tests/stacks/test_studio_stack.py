@@ -176,6 +176,17 @@ def test_service_role_reads_and_writes_only_the_workspace_prefix(dev, studio):
     assert not allows(policies, "kms:Decrypt", arn("kms", "key/another"))
 
 
+def test_the_lake_key_lets_iam_policies_grant_it(dev):
+    """KMS evaluates the key policy first: it must delegate to the account's IAM policies, or the
+    Studio service role's kms:* statements would be ignored (Studio's workspace encryption page)."""
+    (key,) = resources(dev.template_json("storage"), "AWS::KMS::Key").values()
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    assert any(
+        s["Effect"] == "Allow" and render(s["Principal"], {}) == {"AWS": root} and s["Action"] == "kms:*" and "Condition" not in s for s in statements
+    )
+
+
 # --- the user policy ----------------------------------------------------------------------
 
 
