@@ -45,6 +45,10 @@ def _arn(service: str, resource: str) -> str:
     return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
+def _allow(sid: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
+
+
 class StudioRoles(Construct):
     """The role EMR Studio acts as, and (IAM Identity Center only) the role its users act as.
 
@@ -82,65 +86,60 @@ class StudioRoles(Construct):
 
     def _service_policy(self, key: kms.IKey, bucket: s3.IBucket, prefix: str, git: bool) -> None:
         ec2 = lambda resource: _arn("ec2", resource)  # noqa: E731
-        eni, instance, group, subnet, vpc = (ec2(f"{kind}/*") for kind in ("network-interface", "instance", "security-group", "subnet", "vpc"))
+        kinds = ("network-interface", "instance", "security-group", "subnet", "vpc")
+        eni, instance, group, subnet, vpc = (ec2(f"{kind}/*") for kind in kinds)
         clusters = _arn("elasticmapreduce", "cluster/*")
         workspace_objects = bucket.arn_for_objects(f"{prefix}*")
+        allow = _allow
         statements = [
-            iam.PolicyStatement(sid="AllowEMRReadOnlyActions", actions=["elasticmapreduce:ListInstances", "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListSteps"], resources=[clusters]),
-            iam.PolicyStatement(sid="AllowEC2ENIActionsWithEMRTags", actions=["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"], resources=[eni], conditions=TAGGED),
+            allow("AllowEMRReadOnlyActions", ["elasticmapreduce:ListInstances", "elasticmapreduce:DescribeCluster", "elasticmapreduce:ListSteps"], [clusters]),
+            allow("AllowEC2ENIActionsWithEMRTags", ["ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"], [eni], TAGGED),
             # EMR Studio documents this one without a tag condition: EC2 cannot evaluate one here.
-            iam.PolicyStatement(sid="AllowEC2ENIAttributeAction", actions=["ec2:ModifyNetworkInterfaceAttribute"], resources=[instance, eni, group]),
-            iam.PolicyStatement(
-                sid="AllowEC2SecurityGroupActionsWithEMRTags",
-                actions=["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteNetworkInterfacePermission"],
-                resources=["*"],
-                conditions=TAGGED,
+            allow("AllowEC2ENIAttributeAction", ["ec2:ModifyNetworkInterfaceAttribute"], [instance, eni, group]),
+            allow(
+                "AllowEC2SecurityGroupActionsWithEMRTags",
+                ["ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+                 "ec2:RevokeSecurityGroupIngress", "ec2:DeleteNetworkInterfacePermission"],
+                ["*"],
+                TAGGED,
             ),
-            iam.PolicyStatement(sid="AllowDefaultEC2SecurityGroupsCreationWithEMRTags", actions=["ec2:CreateSecurityGroup"], resources=[group], conditions=REQUEST_TAGGED),
-            iam.PolicyStatement(sid="AllowDefaultEC2SecurityGroupsCreationInVPCWithEMRTags", actions=["ec2:CreateSecurityGroup"], resources=[vpc], conditions=TAGGED),
-            iam.PolicyStatement(
-                sid="AllowAddingEMRTagsDuringDefaultSecurityGroupCreation",
-                actions=["ec2:CreateTags"],
-                resources=[group],
-                conditions={"StringEquals": {**REQUEST_TAGGED["StringEquals"], "ec2:CreateAction": "CreateSecurityGroup"}},
+            allow("AllowDefaultEC2SecurityGroupsCreationWithEMRTags", ["ec2:CreateSecurityGroup"], [group], REQUEST_TAGGED),
+            allow("AllowDefaultEC2SecurityGroupsCreationInVPCWithEMRTags", ["ec2:CreateSecurityGroup"], [vpc], TAGGED),
+            allow(
+                "AllowAddingEMRTagsDuringDefaultSecurityGroupCreation",
+                ["ec2:CreateTags"],
+                [group],
+                {"StringEquals": {**REQUEST_TAGGED["StringEquals"], "ec2:CreateAction": "CreateSecurityGroup"}},
             ),
-            iam.PolicyStatement(sid="AllowEC2ENICreationWithEMRTags", actions=["ec2:CreateNetworkInterface"], resources=[eni], conditions=REQUEST_TAGGED),
-            iam.PolicyStatement(sid="AllowEC2ENICreationInSubnetAndSecurityGroupWithEMRTags", actions=["ec2:CreateNetworkInterface"], resources=[subnet, group], conditions=TAGGED),
-            iam.PolicyStatement(
-                sid="AllowAddingTagsDuringEC2ENICreation",
-                actions=["ec2:CreateTags"],
-                resources=[eni],
-                conditions={"StringEquals": {"ec2:CreateAction": "CreateNetworkInterface"}},
-            ),
-            iam.PolicyStatement(
-                sid="AllowEC2ReadOnlyActions",
-                actions=["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
-                resources=["*"],
+            allow("AllowEC2ENICreationWithEMRTags", ["ec2:CreateNetworkInterface"], [eni], REQUEST_TAGGED),
+            allow("AllowEC2ENICreationInSubnetAndSecurityGroupWithEMRTags", ["ec2:CreateNetworkInterface"], [subnet, group], TAGGED),
+            allow("AllowAddingTagsDuringEC2ENICreation", ["ec2:CreateTags"], [eni], {"StringEquals": {"ec2:CreateAction": "CreateNetworkInterface"}}),
+            allow(
+                "AllowEC2ReadOnlyActions",
+                ["ec2:DescribeSecurityGroups", "ec2:DescribeNetworkInterfaces", "ec2:DescribeTags", "ec2:DescribeInstances",
+                 "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+                ["*"],
             ),
             # Workspace and notebook backups: the Studio's prefix of the curated bucket, nothing else.
-            iam.PolicyStatement(sid="ListWorkspaceBucket", actions=["s3:ListBucket", "s3:GetEncryptionConfiguration"], resources=[bucket.bucket_arn]),
-            iam.PolicyStatement(sid="ReadWriteWorkspaces", actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources=[workspace_objects]),
-            iam.PolicyStatement(
-                sid="EncryptWorkspaces",
-                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"],
-                resources=[key.key_arn],
-            ),
+            allow("ListWorkspaceBucket", ["s3:ListBucket", "s3:GetEncryptionConfiguration"], [bucket.bucket_arn]),
+            allow("ReadWriteWorkspaces", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [workspace_objects]),
+            allow("EncryptWorkspaces", ["kms:Decrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"], [key.key_arn]),
         ]
         wildcards = {
             clusters: "EMR Studio describes whichever cluster a user attaches a Workspace to; cluster ids are assigned at launch.",
             eni: "Studio creates and deletes the Workspace network interfaces (ids unknown in advance), only tagged ones.",
-            instance: "Studio adds the engine security group to the attached cluster's primary node; its instance id is assigned at launch. AWS documents this action without a tag condition.",
+            instance: "Studio adds the engine security group to the attached cluster's primary node; its instance id is "
+            "assigned at launch. AWS documents this action without a tag condition.",
             group: "Security groups Studio tags or attaches; the writes are conditioned on the EMR-managed tag.",
             subnet: "Workspace interfaces go into the Studio's subnets, allowed only when the subnet carries the EMR-managed tag.",
             vpc: "Default Studio security groups only in a VPC carrying the EMR-managed tag.",
-            "*": "EC2 Describe actions support no resource-level permissions; the security-group rule writes apply only to resources with the EMR-managed tag.",
+            "*": "EC2 Describe actions support no resource-level permissions; the security-group rule writes apply only "
+            "to resources with the EMR-managed tag.",
             workspace_objects: f"Workspace and notebook files under {prefix}, named by Studio and Workspace ids assigned at run time.",
         }
         if git:
             secrets = _arn("secretsmanager", "secret:*")
-            statements.append(
-                iam.PolicyStatement(sid="AllowSecretsManagerReadOnlyActionsWithEMRTags", actions=["secretsmanager:GetSecretValue"], resources=[secrets], conditions=TAGGED)
-            )
+            statements.append(allow("AllowSecretsManagerReadOnlyActionsWithEMRTags", ["secretsmanager:GetSecretValue"], [secrets], TAGGED))
             wildcards[secrets] = "Git credentials Studio users store for their Workspaces; only secrets with the EMR-managed tag."
         self.service_policy = policy = iam.ManagedPolicy(self, "ServicePolicy", roles=[self.service_role], statements=statements)
         Validations.of(policy).acknowledge(*(Acknowledgment(id=iam5_resource(self, arn), reason=reason) for arn, reason in wildcards.items()))
