@@ -116,6 +116,15 @@ def test_parameters_cell_is_tagged_and_the_kernel_is_emr_studios_pyspark():
     assert not [cell for cell in notebook.cells if cell.cell_type == "code" and cell.outputs], "commit it without outputs"
 
 
+def test_cells_are_valid_on_the_emr_nodes_python_3_9():
+    """On EMR Studio's PySpark kernel the cells run on the cluster's Python 3.9."""
+    import ast
+
+    for cell in nbformat.read(NOTEBOOK, as_version=4).cells:
+        if cell.cell_type == "code":
+            ast.parse(cell.source, feature_version=(3, 9))
+
+
 def test_a_failing_cell_fails_the_run(tmp_path):
     broken = nbformat.v4.new_notebook(
         cells=[
