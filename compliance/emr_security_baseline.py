@@ -23,13 +23,22 @@ BASELINE = (
     (f"{_AT_REST}.LocalDiskEncryptionConfiguration", "EnableEbsEncryption", True, "root and EBS volumes"),
     (_TLS, "CertificateProviderType", "PEM", ""),
     (_TLS, "S3Object", PRESENT, "the S3 URI of the PEM zip"),
-    ("AuthenticationConfiguration.KerberosConfiguration", "Provider", "ClusterDedicatedKdc", ""),
     ("InstanceMetadataServiceConfiguration", "MinimumInstanceMetadataServiceVersion", 2, "IMDSv2 only"),
 )
+# Who may do what on the cluster: Kerberos (cluster-dedicated KDC) for the curation cluster;
+# runtime roles for the interactive cluster, because EMR Studio cannot attach to a cluster whose
+# security configuration specifies Kerberos (EMR Management Guide, "EMR Studio features,
+# requirements, and limits").
+KERBEROS = ("AuthenticationConfiguration.KerberosConfiguration", "Provider", "ClusterDedicatedKdc", "")
+RUNTIME_ROLES = ("AuthorizationConfiguration.IAMConfiguration", "EnableApplicationScopedIAMRole", True, "runtime roles")
 
 
-def security_configuration_problems(document: Any) -> list[str]:
-    """Every way `document` misses the lake's encryption, authentication and IMDSv2 baseline; [] if none."""
+def security_configuration_problems(document: Any, *, runtime_roles: bool = False) -> list[str]:
+    """Every way `document` misses the lake's encryption, authentication and IMDSv2 baseline; [] if none.
+
+    `runtime_roles` checks the interactive profile: runtime roles instead of Kerberos, and no
+    Kerberos at all (a Kerberized cluster would be one EMR Studio cannot attach to).
+    """
     if not isinstance(document, dict):
         return ["the security configuration must be a JSON object"]
     problems = [
@@ -37,7 +46,9 @@ def security_configuration_problems(document: Any) -> list[str]:
         for key in ("EnableAtRestEncryption", "EnableInTransitEncryption")
         if key in document
     ]
-    for where, key, required, why in BASELINE:
+    if runtime_roles and _find(document, "AuthenticationConfiguration").get("KerberosConfiguration"):
+        problems.append("AuthenticationConfiguration.KerberosConfiguration must be absent (EMR Studio cannot attach to a Kerberized cluster)")
+    for where, key, required, why in (*BASELINE, RUNTIME_ROLES if runtime_roles else KERBEROS):
         if not _meets(_find(document, where).get(key), required):
             problems.append(f"{where}.{key} must be {_render(required)}" + (f" ({why})" if why else ""))
     return problems

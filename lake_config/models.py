@@ -12,6 +12,7 @@ from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
 from lake_config.names import bucket_name_problem
 from lake_config.quicksight_settings import QuickSightSettings
+from lake_config.studio_settings import STUDIO_REGIONS, WORKSPACE_PREFIX, StudioSettings
 
 # The full length of the names built from it is checked against AWS's limits (lake_config.names).
 PROJECT_NAME_PATTERN = r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$"
@@ -74,6 +75,7 @@ class LakeSettings(Section):
     network: NetworkSettings = NetworkSettings()
     emr: EmrSettings = EmrSettings()
     quicksight: QuickSightSettings = QuickSightSettings()
+    studio: StudioSettings = StudioSettings()
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
     datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
     # Set by the loader for `-c stage=<new> -c base_stage=<shipped>`: an ephemeral stage.
@@ -94,6 +96,16 @@ class LakeSettings(Section):
     def ephemeral(self) -> bool:
         """Derived on the command line from a shipped stage: never retains data, never owns the catalog."""
         return self.base_stage is not None
+
+    @model_validator(mode="after")
+    def _studio_fits(self):
+        if self.studio.enabled and not self.emr.enabled:
+            raise ValueError("studio.enabled needs emr.enabled: Workspaces attach to an interactive cluster in the EMR network")
+        if self.studio.enabled and self.region and self.region not in STUDIO_REGIONS:
+            raise ValueError(f"studio.enabled: EMR Studio does not exist in {self.region}; it does in {', '.join(STUDIO_REGIONS)}")
+        if self.studio.enabled and (clash := [d.name for d in self.datasets if d.curated_prefix.startswith(WORKSPACE_PREFIX)]):
+            raise ValueError(f"dataset {clash[0]} uses the curated prefix {WORKSPACE_PREFIX}, which holds EMR Studio Workspaces; rename it")
+        return self
 
     def dataset(self, name: str) -> Dataset:
         return next(dataset for dataset in self.datasets if dataset.name == name)

@@ -13,7 +13,7 @@ from lake_constructs.processing.emr_cluster import EmrCluster
 from lake_constructs.processing.emr_roles import EmrRoles, LakeGrants
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
 from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
-from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate
+from lake_constructs.processing.emr_tls_certificate import EmrTlsCertificate, TlsLocation
 from lake_constructs.storage.secure_bucket import SecureBucket
 from lake_config.datasets import CURATION_SCRIPT
 from stacks.catalog_stack import CatalogStack
@@ -24,6 +24,19 @@ LOG_PREFIX = "emr/"
 # One zip per certificate generation (README, "Renewing the TLS certificate").
 TLS_OBJECT_KEY = "tls/generation-{generation}/emr-certificates.zip"
 ARTIFACTS_ACCESS_LOGS_PREFIX = "s3-access/emr-artifacts/"
+
+
+def tls_location(settings: LakeSettings) -> TlsLocation:
+    """The private CA's zip, or the generated zip of the configured generation. Every cluster of
+    the stage (curation, interactive) reads the same one."""
+    if settings.emr.tls_certificate_s3_uri:
+        uri = settings.emr.tls_certificate_s3_uri
+        source = hashlib.sha256(uri.encode()).hexdigest()[:8]
+    else:
+        generation = settings.emr.tls_certificate_generation
+        uri = f"s3://{lake_bucket_name(settings, 'emr-artifacts')}/{TLS_OBJECT_KEY.format(generation=generation)}"
+        source = f"g{generation}"
+    return TlsLocation(uri, f"arn:{Aws.PARTITION}:s3:::{uri.removeprefix('s3://')}", source)
 
 
 class EmrStack(Stack):
@@ -55,27 +68,23 @@ class EmrStack(Stack):
         log_uri = f"s3://{logs_bucket.bucket_name}/{LOG_PREFIX}"
 
         certificate = None
-        if settings.emr.tls_certificate_s3_uri:
-            tls_uri = settings.emr.tls_certificate_s3_uri
-            tls_object_arn = f"arn:{Aws.PARTITION}:s3:::{tls_uri.removeprefix('s3://')}"
-            # A new zip is a new security configuration: a name of its own, so CloudFormation can
-            # create it before it deletes the old one.
-            tls_source = hashlib.sha256(tls_uri.encode()).hexdigest()[:8]
-        else:
-            generation = settings.emr.tls_certificate_generation
+        tls = tls_location(settings)
+        tls_uri, tls_object_arn = tls.uri, tls.object_arn
+        if not settings.emr.tls_certificate_s3_uri:
             certificate = EmrTlsCertificate(
                 self,
                 "TlsCertificate",
                 bucket=self._artifacts_bucket(key, logs_bucket),
                 key=key,
-                object_key=TLS_OBJECT_KEY.format(generation=generation),
+                object_key=TLS_OBJECT_KEY.format(generation=settings.emr.tls_certificate_generation),
                 vpc=vpc,
                 vpc_subnets=subnets,
                 region=self.region,
                 validity_days=settings.emr.tls_certificate_validity_days,
                 retain=settings.retain_data,
             )
-            tls_uri, tls_object_arn, tls_source = certificate.s3_uri, certificate.object_arn, f"g{generation}"
+            # The resource's own attributes, so the cluster waits for the zip it names.
+            tls_uri, tls_object_arn = certificate.s3_uri, certificate.object_arn
 
         script = s3_assets.Asset(self, "CurationScript", path=str(CURATION_SCRIPT))
         roles = EmrRoles(
@@ -102,7 +111,7 @@ class EmrStack(Stack):
             security_groups=EmrSecurityGroups(self, "SecurityGroups", vpc=vpc, name_prefix=settings.prefix),
             roles=roles,
             security_configuration=EmrSecurityConfiguration(
-                self, "SecurityConfiguration", name=f"{settings.prefix}-emr-{tls_source}", key=key, tls_certificate_s3_uri=tls_uri
+                self, "SecurityConfiguration", name=f"{settings.prefix}-emr-{tls.source}", key=key, tls_certificate_s3_uri=tls_uri
             ),
             log_uri=log_uri,
         )

@@ -6,9 +6,11 @@ from stacks.deploy_plan import DEPLOY, DEPLOY_QUICKSIGHT, assign
 from stacks.analytics_stack import AnalyticsStack
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import EmrStack
+from stacks.interactive_stack import InteractiveStack
 from stacks.network_stack import NetworkStack
 from stacks.quicksight_stack import QuickSightStack
 from stacks.storage_stack import StorageStack
+from stacks.studio_stack import StudioStack
 
 
 def build_stacks(app: App, settings: LakeSettings) -> dict:
@@ -38,6 +40,11 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         if not settings.network.vpc_id:  # otherwise the cluster joins that existing VPC
             network = stacks["network"] = NetworkStack(app, name("network"), settings=settings, storage=storage, **common)
         stacks["emr"] = EmrStack(app, name("emr"), settings=settings, storage=storage, catalog=catalog, network=network, **common)
+        if settings.studio.enabled:  # the settings refuse Studio without EMR
+            stacks["studio"] = StudioStack(app, name("studio"), settings=settings, storage=storage, network=network, **common)
+            stacks["interactive"] = InteractiveStack(
+                app, name("interactive"), settings=settings, storage=storage, catalog=catalog, network=network, emr=stacks["emr"], **common
+            )
     for stack in stacks.values():
         if stack is not stacks.get("quicksight"):
             assign(stack, DEPLOY)

@@ -12,6 +12,16 @@ from lake_constructs.processing.emr_security_configuration import EmrSecurityCon
 from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG, EmrSecurityGroups
 
 APPLICATIONS = ("Hadoop", "Hive", "Spark")
+# What an EMR Studio Workspace needs on the cluster it attaches to (EMR Management Guide,
+# "Cluster requirements for Amazon EMR Studio").
+STUDIO_APPLICATIONS = ("JupyterEnterpriseGateway", "Livy")
+
+
+def cluster_applications(*, studio: bool) -> tuple[str, ...]:
+    """The cluster's applications: Studio's two only on a cluster Workspaces attach to."""
+    return APPLICATIONS + (STUDIO_APPLICATIONS if studio else ())
+
+
 GLUE_METASTORE = {
     "hive.metastore.client.factory.class": "com.amazonaws.glue.catalog.metastore.AWSGlueDataCatalogHiveClientFactory"
 }
@@ -51,33 +61,20 @@ class EmrCluster(Construct):
         roles: EmrRoles,
         security_configuration: EmrSecurityConfiguration,
         log_uri: str,
+        applications: tuple[str, ...] = APPLICATIONS,
     ) -> None:
         super().__init__(scope, id)
         self._settings = settings
-        self.kdc_admin_password = secretsmanager.Secret(
-            self,
-            "KdcAdminPassword",
-            description=f"Admin password of the cluster-dedicated KDC of EMR cluster {name}.",
-            encryption_key=key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
-        )
-        Validations.of(self.kdc_admin_password).acknowledge(
-            *(
-                Acknowledgment(
-                    id=rule,
-                    reason="EMR reads the KDC admin password only when it creates the cluster and offers no way to "
-                    "change it on a running KDC, so a rotated secret would no longer match; a new cluster gets a new one.",
-                )
-                for rule in ROTATION_RULES
-            )
-        )
+        # A Kerberos cluster gets its KDC password; a runtime-role (interactive) cluster has no KDC.
+        kerberos = not security_configuration.runtime_roles
+        self.kdc_admin_password = self._kdc_admin_password(name, key) if kerberos else None
 
         self.cluster = emr.CfnCluster(
             self,
             "Resource",
             name=name,
             release_label=settings.release_label,
-            applications=[emr.CfnCluster.ApplicationProperty(name=app) for app in APPLICATIONS],
+            applications=[emr.CfnCluster.ApplicationProperty(name=app) for app in applications],
             configurations=[
                 emr.CfnCluster.ConfigurationProperty(classification=classification, configuration_properties=GLUE_METASTORE)
                 for classification in ("hive-site", "spark-hive-site")
@@ -87,7 +84,9 @@ class EmrCluster(Construct):
             security_configuration=security_configuration.resource.ref,
             kerberos_attributes=emr.CfnCluster.KerberosAttributesProperty(
                 realm=KERBEROS_REALM, kdc_admin_password=self.kdc_admin_password.secret_value.unsafe_unwrap()
-            ),
+            )
+            if kerberos
+            else None,
             log_uri=log_uri,
             log_encryption_kms_key_id=key.key_arn,
             step_concurrency_level=settings.step_concurrency_level,
@@ -136,6 +135,26 @@ class EmrCluster(Construct):
                 for rule, setting in (("EMR4", "EnableAtRestEncryption"), ("EMR5", "EnableInTransitEncryption"))
             )
         )
+
+    def _kdc_admin_password(self, name: str, key: kms.IKey) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "KdcAdminPassword",
+            description=f"Admin password of the cluster-dedicated KDC of EMR cluster {name}.",
+            encryption_key=key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=32, exclude_punctuation=True),
+        )
+        Validations.of(secret).acknowledge(
+            *(
+                Acknowledgment(
+                    id=rule,
+                    reason="EMR reads the KDC admin password only when it creates the cluster and offers no way to "
+                    "change it on a running KDC, so a rotated secret would no longer match; a new cluster gets a new one.",
+                )
+                for rule in ROTATION_RULES
+            )
+        )
+        return secret
 
     def _instance_types(self, types: list[str], weighted: bool) -> list:
         ebs = emr.CfnCluster.EbsConfigurationProperty(

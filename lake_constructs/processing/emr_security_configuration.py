@@ -23,10 +23,17 @@ class EmrSecurityConfiguration(Construct):
 
     EMRFS consistent view is not configured: S3 has been strongly consistent since
     December 2020, and consistent view would only add a DynamoDB table to pay for and grant.
+
+    `runtime_roles=True` is the interactive profile: the same encryption and IMDSv2, but runtime
+    roles (each job or notebook session acts as the IAM role its caller chose) instead of
+    Kerberos, which EMR Studio cannot attach to.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, key: kms.IKey, tls_certificate_s3_uri: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, key: kms.IKey, tls_certificate_s3_uri: str, runtime_roles: bool = False
+    ) -> None:
         super().__init__(scope, id)
+        self.runtime_roles = runtime_roles
         self.document = {
             "EncryptionConfiguration": {
                 "EnableAtRestEncryption": True,
@@ -51,6 +58,9 @@ class EmrSecurityConfiguration(Construct):
             },
             "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": 1},
         }
+        if runtime_roles:
+            del self.document["AuthenticationConfiguration"]
+            self.document["AuthorizationConfiguration"] = {"IAMConfiguration": {"EnableApplicationScopedIAMRole": True}}
         self.resource = emr.CfnSecurityConfiguration(self, "Resource", name=name, security_configuration=self.document)
         self.name = name
         self.node.add_validation(_Baseline(self))
@@ -66,4 +76,5 @@ class _Baseline:
     def validate(self) -> list[str]:
         # What the template will hold, not the dict the construct started from.
         document = Stack.of(self._configuration).resolve(self._configuration.resource.security_configuration)
-        return [f"EMR security configuration: {problem}" for problem in security_configuration_problems(document)]
+        problems = security_configuration_problems(document, runtime_roles=self._configuration.runtime_roles)
+        return [f"EMR security configuration: {problem}" for problem in problems]

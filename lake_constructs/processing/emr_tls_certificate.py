@@ -1,4 +1,5 @@
 """The TLS material of EMR in-transit encryption, generated in the account at deploy time."""
+from dataclasses import dataclass
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Validations
@@ -31,6 +32,17 @@ ENI_ACTIONS = (
 )
 DLQ_RULES = ("HIPAA.Security-LambdaDLQ", "NIST.800.53.R5-LambdaDLQ")
 CONCURRENCY_RULES = ("HIPAA.Security-LambdaConcurrency", "NIST.800.53.R5-LambdaConcurrency")
+
+
+@dataclass(frozen=True)
+class TlsLocation:
+    """Where a stage's TLS zip is, and the suffix that names the security configurations using it."""
+
+    uri: str
+    object_arn: str
+    # A new zip is a new security configuration: a name of its own, so CloudFormation can create
+    # it before it deletes the old one (README, "Renewing the TLS certificate").
+    source: str
 
 
 class EmrTlsCertificate(Construct):

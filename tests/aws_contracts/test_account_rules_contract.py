@@ -43,7 +43,13 @@ def test_only_the_node_groups_allow_all_egress(stage):
     for stack, group_id, props in every_resource(stage, "AWS::EC2::SecurityGroup"):
         if any(is_allow_all(rule) for rule in effective_egress(stage.template_json(stack), group_id)):
             open_groups.add(f"{stack}/{group_id}")
-    assert {g.rstrip("0123456789ABCDEF") for g in open_groups} == {"emr/SecurityGroupsPrimary", "emr/SecurityGroupsCoreAndTask"}
+    node_groups = {
+        f"{stack}/{props['Instances'][role]['Fn::GetAtt'][0]}"
+        for stack, _, props in every_resource(stage, "AWS::EMR::Cluster")
+        for role in ("EmrManagedMasterSecurityGroup", "EmrManagedSlaveSecurityGroup")
+    }
+    # Every cluster's EMR-managed primary and core/task groups, and nothing else.
+    assert node_groups and open_groups == node_groups
 
 
 def test_the_service_access_group_sends_only_8443_to_the_nodes(stage):

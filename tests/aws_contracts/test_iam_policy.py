@@ -81,6 +81,13 @@ def test_render_another_stacks_output():
     assert render(reference, {}) == "<lake-storage.KeyArn>"
 
 
+def test_render_weak_cross_stack_references():
+    output = {"Fn::GetStackOutput": {"StackName": "lake-storage", "Region": {"Ref": "AWS::Region"}, "OutputName": "KeyArn"}}
+    assert render({"Fn::Join": ["", [output, "/x"]]}, {}) == "<lake-storage.KeyArn>/x"
+    names = {"lake-storage.KeyArn": "arn:aws:kms:eu-west-1:111122223333:key/k"}
+    assert render(output, {}, names=names) == "arn:aws:kms:eu-west-1:111122223333:key/k"
+
+
 def test_emr_service_policy_v2_needs_the_request_tag():
     """The rule that kept the first round's cluster from launching, on the real policy text."""
     document = json.loads(aws_managed_policies_data)["AmazonEMRServicePolicy_v2"]["Document"]

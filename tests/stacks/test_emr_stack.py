@@ -62,6 +62,11 @@ def readable_objects(synth) -> list[str]:
     return [json.dumps(r) for s in statements if s["Action"] == "s3:GetObject" for r in as_list(s["Resource"])]
 
 
+def emr_acknowledgments(synth) -> list:
+    """This stack's: the interactive stack (EMR Studio) has a cluster of its own."""
+    return [a for a in synth.acknowledgments if a.path.startswith(f"{synth.stacks['emr'].stack_name}/")]
+
+
 def is_lake_key(value) -> bool:
     return re.search(r"LakeKey[0-9A-F]{8}Arn", json.dumps(value)) is not None
 
@@ -237,7 +242,7 @@ def test_a_broken_security_configuration_fails_synth(tmp_path):
 def test_cluster_uses_the_security_configuration_and_nag_emr4_emr5_are_acknowledged_there_only(stage):
     (logical_id,) = resources(stage, "AWS::EMR::SecurityConfiguration")
     assert cluster(stage)["SecurityConfiguration"] == {"Ref": logical_id}
-    acks = {(a.rule, a.path) for a in stage.acknowledgments if a.rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
+    acks = {(a.rule, a.path) for a in emr_acknowledgments(stage) if a.rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
     assert acks == {(rule, f"{stage.settings.prefix}-emr/Cluster/Resource") for rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
 
 
@@ -393,7 +398,7 @@ def test_only_aws_managed_policy_is_the_emr_service_policy_v2(stage):
     for deprecated in ("AmazonElasticMapReduceforEC2Role", "AmazonSSMManagedInstanceCore", "AmazonElasticMapReduceRole"):
         assert deprecated not in template
     assert all("Policies" not in r for r in roles(stage).values()), "no inline policies"
-    ack = [a for a in stage.acknowledgments if a.rule.startswith("AwsSolutions-IAM4")]
+    ack = [a for a in emr_acknowledgments(stage) if a.rule.startswith("AwsSolutions-IAM4")]
     assert [(a.path.split("/", 1)[1], a.rule) for a in ack] == [
         ("Roles/ServiceRole", "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonEMRServicePolicy_v2]")
     ]
@@ -492,6 +497,7 @@ def test_no_unacknowledged_findings_with_a_private_ca(ephemeral):
 def test_emr_disabled_creates_neither_the_network_nor_the_cluster():
     context = copy.deepcopy(CDK_CONTEXT) | {"stage": "dev"}
     context["stages"]["dev"]["emr"]["enabled"] = False
+    context["stages"]["dev"]["studio"] = {"enabled": False}  # Studio needs EMR
     stacks = build_stacks(cdk.App(context=context), load_settings(context))
     assert "network" not in stacks and "emr" not in stacks and "storage" in stacks
 
