@@ -73,3 +73,27 @@ def test_the_makefile_deploys_the_plan_from_the_checked_assembly():
     assert "$(CDK) destroy --app cdk.out --all" in destroy
     assert re.search(r"^deploy: synth$", (ROOT / "Makefile").read_text(), re.M), "deploy what the gate just checked"
     assert "--all" not in recipe("synth"), "cdk synth has no --all"
+
+
+def documented_targets() -> dict[tuple[str, str], set[str]]:
+    """`(target, stage) -> stacks` from the README's deploy table rows such as
+    | `make deploy STAGE=dev` | `datalake-dev-storage`, `-catalog`, ... |"""
+    found = {}
+    for target, stage, cell in re.findall(r"^\| `make (deploy(?:-quicksight)?) STAGE=(\w+)` \| (.*?) \|$", README, re.M):
+        names = re.findall(r"`([a-z0-9-]+)`", cell)
+        first = names[0]
+        prefix = first[: first.rindex("-")]
+        found[(target, stage)] = {name if not name.startswith("-") else prefix + name for name in names}
+    return found
+
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_readme_deploy_table_names_what_each_target_deploys(stage):
+    documented = documented_targets()
+    deploy = set(plan(stage.assembly.directory)[DEPLOY])
+    assert documented[("deploy", stage.stage)] == deploy, f"README's `make deploy STAGE={stage.stage}` row"
+    quicksight = set(plan(stage.assembly.directory)[DEPLOY_QUICKSIGHT])
+    if quicksight:
+        assert documented[("deploy-quicksight", stage.stage)] >= quicksight
