@@ -21,9 +21,13 @@ PUBLISHED_BY = {
     "catalog/raw-crawler": "catalog",
     "catalog/curated-crawler": "catalog",
     "analytics/workgroup": "analytics",
+    "emr/mode": "emr",
     "emr/cluster-id": "emr",
     "emr/curation-script-uri": "emr",
     "emr/log-uri": "emr",
+    "pipeline/state-machine-arn": "pipeline",
+    "pipeline/log-group": "pipeline",
+    "pipeline/dead-letter-queue": "pipeline",
 }
 
 
