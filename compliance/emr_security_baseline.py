@@ -9,6 +9,9 @@ from typing import Any
 
 # A value that must be there; tokens resolve to CloudFormation intrinsics, so not necessarily a str.
 PRESENT = object()
+_KERBEROS = "AuthenticationConfiguration.KerberosConfiguration"
+# Kerberos from a cluster-dedicated KDC, or from an external one (which needs its servers).
+KDC_PROVIDERS = {"ClusterDedicatedKdc": (), "ExternalKdc": ("KdcServerType", "KdcServer", "AdminServer")}
 _AT_REST = "EncryptionConfiguration.AtRestEncryptionConfiguration"
 _TLS = "EncryptionConfiguration.InTransitEncryptionConfiguration.TLSCertificateConfiguration"
 
@@ -23,7 +26,6 @@ BASELINE = (
     (f"{_AT_REST}.LocalDiskEncryptionConfiguration", "EnableEbsEncryption", True, "root and EBS volumes"),
     (_TLS, "CertificateProviderType", "PEM", ""),
     (_TLS, "S3Object", PRESENT, "the S3 URI of the PEM zip"),
-    ("AuthenticationConfiguration.KerberosConfiguration", "Provider", "ClusterDedicatedKdc", ""),
     ("InstanceMetadataServiceConfiguration", "MinimumInstanceMetadataServiceVersion", 2, "IMDSv2 only"),
 )
 
@@ -40,6 +42,13 @@ def security_configuration_problems(document: Any) -> list[str]:
     for where, key, required, why in BASELINE:
         if not _meets(_find(document, where).get(key), required):
             problems.append(f"{where}.{key} must be {_render(required)}" + (f" ({why})" if why else ""))
+    kerberos = _find(document, _KERBEROS)
+    provider = kerberos.get("Provider")
+    if provider not in KDC_PROVIDERS:
+        problems.append(f"{_KERBEROS}.Provider must be {' or '.join(KDC_PROVIDERS)} (Kerberos authentication)")
+    else:
+        external = _find(document, f"{_KERBEROS}.ExternalKdcConfiguration")
+        problems += [f"{_KERBEROS}.ExternalKdcConfiguration.{key} must be set" for key in KDC_PROVIDERS[provider] if not external.get(key)]
     return problems
 
 
