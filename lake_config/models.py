@@ -10,6 +10,8 @@ from pydantic import Field, field_validator, model_validator
 from lake_config.base import Section
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
+from lake_config.monitoring_settings import REGIONS_WITHOUT_BUDGET_RESOURCE, MonitoringSettings
+from lake_config.pipeline_settings import PipelineSettings
 from lake_config.quicksight_settings import QuickSightSettings
 
 # S3 bucket names are at most 63 characters. The longest name built from the project
@@ -80,8 +82,19 @@ class LakeSettings(Section):
     network: NetworkSettings = NetworkSettings()
     emr: EmrSettings = EmrSettings()
     quicksight: QuickSightSettings = QuickSightSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
     datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _budget_where_cloudformation_has_it(self):
+        if self.monitoring.budget.enabled and self.region in REGIONS_WITHOUT_BUDGET_RESOURCE:
+            raise ValueError(
+                f"monitoring.budget.enabled must be false in {self.region}: its CloudFormation has no AWS::Budgets::Budget "
+                "(create the budget from a stage in another region, or in the Billing console)"
+            )
+        return self
 
     def dataset(self, name: str) -> Dataset:
         return next(dataset for dataset in self.datasets if dataset.name == name)

@@ -5,7 +5,9 @@ from lake_config import LakeSettings
 from stacks.analytics_stack import AnalyticsStack
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import EmrStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
+from stacks.pipeline_stack import PipelineStack
 from stacks.quicksight_stack import QuickSightStack
 from stacks.storage_stack import StorageStack
 
@@ -33,6 +35,20 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         if not settings.network.vpc_id:  # otherwise the cluster joins that existing VPC
             network = stacks["network"] = NetworkStack(app, name("network"), settings=settings, storage=storage, **common)
         stacks["emr"] = EmrStack(app, name("emr"), settings=settings, storage=storage, catalog=catalog, network=network, **common)
+        stacks["pipeline"] = PipelineStack(
+            app, name("pipeline"), settings=settings, storage=storage, catalog=catalog, emr=stacks["emr"], **common
+        )
+    stacks["monitoring"] = MonitoringStack(
+        app,
+        name("monitoring"),
+        settings=settings,
+        storage=storage,
+        analytics=analytics,
+        quicksight_stack=stacks.get("quicksight"),
+        emr=stacks.get("emr"),
+        pipeline=stacks.get("pipeline"),
+        **common,
+    )
     for stack in stacks.values():
         Tags.of(stack).add("project", settings.project)
         Tags.of(stack).add("stage", settings.stage)
