@@ -7,7 +7,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config import LakeSettings
-from lake_constructs.orchestration.create_cluster_function import EXECUTION_TAG, CreateClusterFunction
+from lake_constructs.orchestration.pipeline_cluster_function import EXECUTION_TAG, PipelineClusterFunction
 from lake_constructs.orchestration.curation_pipeline import LoggedStateMachine, cluster_arns, execution_arns
 from lake_constructs.orchestration.pipeline_definition import (
     PipelinePlan,
@@ -93,27 +93,26 @@ class PipelineStack(Stack):
             crawler=crawler.crawler_name if crawler else None,
             quality_role_arn=quality_role.role_arn if quality_role else None,
         )
-        self.create_cluster = None
-        if transient:
-            self.create_cluster = CreateClusterFunction(
-                self,
-                "CreateCluster",
-                password=emr.cluster.kdc_admin_password,
-                key=key,
-                service_role=emr.roles.service_role,
-                instance_role=emr.roles.instance_role,
-                state_machine_name=pipeline_name(settings),
-                stage=settings.stage,
-                vpc=emr.vpc,
-                vpc_subnets=emr.subnets,
-                log_retention=retention,
-            )
+        self.cluster_function = PipelineClusterFunction(
+            self,
+            "ClusterFunction",
+            password=emr.cluster.kdc_admin_password,
+            key=key,
+            service_role=emr.roles.service_role,
+            instance_role=emr.roles.instance_role,
+            state_machine_name=pipeline_name(settings),
+            stage=settings.stage,
+            vpc=emr.vpc,
+            vpc_subnets=emr.subnets,
+            log_retention=retention,
+            can_create=transient,
+        )
         cluster_id_parameter = f"{settings.ssm_prefix}/emr/cluster-id"
         definition = pipeline_definition(
             settings,
             plan,
             partition=Aws.PARTITION,
-            create_cluster_function=self.create_cluster.function.function_arn if transient else None,
+            cluster_function=self.cluster_function.function.function_arn,
             cluster_request=emr.cluster.request if transient else None,
             cluster_id_parameter=None if transient else cluster_id_parameter,
             emr_stack=emr.stack_name,
@@ -154,12 +153,11 @@ class PipelineStack(Stack):
 
     def _pipeline_statements(self, plan: PipelinePlan, quality: dict, cluster_id_parameter: str) -> list[iam.PolicyStatement]:
         settings = self._settings
-        actions = ["elasticmapreduce:DescribeCluster", "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"]
-        statements = []
-        if self.create_cluster:
+        # No DescribeCluster: the cluster function describes clusters without their Kerberos attributes.
+        actions = ["elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:DescribeStep", "elasticmapreduce:CancelSteps"]
+        statements = [iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.cluster_function.function.function_arn])]
+        if settings.emr.mode == "transient":
             actions.append("elasticmapreduce:TerminateJobFlows")
-            function_arn = self.create_cluster.function.function_arn
-            statements.append(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function_arn]))
         else:
             statements.append(
                 iam.PolicyStatement(
@@ -210,6 +208,7 @@ class PipelineStack(Stack):
         settings = self._settings
         definition = sweeper_definition(
             partition=Aws.PARTITION,
+            cluster_function=self.cluster_function.function.function_arn,
             cluster_name=settings.prefix,
             execution_tag=EXECUTION_TAG,
             topic_arn=topic_arn(settings),
@@ -217,8 +216,9 @@ class PipelineStack(Stack):
         )
         statements = [
             iam.PolicyStatement(actions=["elasticmapreduce:ListClusters"], resources=["*"]),
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.cluster_function.function.function_arn]),
             iam.PolicyStatement(
-                actions=["elasticmapreduce:DescribeCluster", "elasticmapreduce:TerminateJobFlows"],
+                actions=["elasticmapreduce:TerminateJobFlows"],
                 resources=[cluster_arns()],
                 conditions={"StringEquals": {"aws:ResourceTag/project": settings.project, "aws:ResourceTag/stage": settings.stage}},
             ),

@@ -10,6 +10,10 @@
 
 Only `aws-sdk:` integrations and polling loops (plus Lambda invoke and SNS publish), no `.sync`:
 each wait is a Wait state, each poll is bounded by a counter, and moto can execute all of it.
+No state calls EMR's DescribeCluster: its answer holds the Kerberos attributes, and a task's raw
+answer stays in the execution history; the pipeline cluster function describes clusters
+instead. Ignored task results go to a path of their own rather than `ResultPath: null`, which
+AWS treats the same but moto mishandles after a Map state.
 An execution that is stopped or times out runs none of this: the cluster sweeper
 (cluster_sweeper.json) terminates what such a run left behind.
 """
@@ -122,8 +126,11 @@ def _with_run_id(args: list[str]) -> list[Any]:
     return converted
 
 
-def _quality(check: QualityCheck | None) -> dict | None:
-    return None if check is None else {"database": check.database, "table": check.table, "ruleset": check.ruleset}
+def _quality(check: QualityCheck | None) -> dict:
+    # An explicit flag, not null: a null in a Pass state's literal parameters is easy to lose.
+    if check is None:
+        return {"enabled": False}
+    return {"enabled": True, "database": check.database, "table": check.table, "ruleset": check.ruleset}
 
 
 def pipeline_definition(
@@ -131,13 +138,14 @@ def pipeline_definition(
     plan: PipelinePlan,
     *,
     partition: str,
-    create_cluster_function: str | None = None,
+    cluster_function: str,
     cluster_request: dict | None = None,
     cluster_id_parameter: str | None = None,
     emr_stack: str,
 ) -> dict:
-    """The whole definition. Transient mode needs `create_cluster_function` and `cluster_request`,
-    long-running mode `cluster_id_parameter` (the SSM parameter with the cluster id)."""
+    """The whole definition. `cluster_function` is the pipeline cluster function's ARN; transient
+    mode needs `cluster_request`, long-running mode `cluster_id_parameter` (the SSM parameter
+    with the cluster id)."""
     pipeline = settings.pipeline
     common = {
         "Partition": partition,
@@ -146,9 +154,10 @@ def pipeline_definition(
         "GlueRetry": GLUE_RETRY,
         "SsmRetry": SSM_RETRY,
         "LambdaRetry": LAMBDA_RETRY,
+        "ClusterFunction": cluster_function,
     }
     transient = settings.emr.mode == "transient"
-    with_quality = any(step["quality"] for step in plan.steps)
+    with_quality = any(step["quality"]["enabled"] for step in plan.steps)
     plan_values = {"datasets": plan.steps, "log_uri": plan.log_uri}
     fragments: list[tuple[str, dict]] = [("pipeline_start", {"Plan": plan_values})]
     if transient:
@@ -156,7 +165,6 @@ def pipeline_definition(
             "acquire_transient",
             {
                 **common,
-                "CreateClusterFunction": create_cluster_function,
                 "ClusterRequest": cluster_request,
                 "ClusterPolls": pipeline.cluster_polls,
                 "ClusterStartMinutes": str(pipeline.cluster_start_timeout_minutes),
@@ -216,7 +224,9 @@ def _summary(plan: PipelinePlan, with_quality: bool) -> dict:
     return summary
 
 
-def sweeper_definition(*, partition: str, cluster_name: str, execution_tag: str, topic_arn: str, log_uri: str) -> dict:
+def sweeper_definition(
+    *, partition: str, cluster_function: str, cluster_name: str, execution_tag: str, topic_arn: str, log_uri: str
+) -> dict:
     """The cluster sweeper: terminates clusters named `cluster_name` whose `execution_tag` names a
     run that is no longer RUNNING, and says so on `topic_arn`."""
     message = pointers.positional(pointers.LEFTOVER_CLUSTER, log_uri=log_uri)
@@ -224,7 +234,9 @@ def sweeper_definition(*, partition: str, cluster_name: str, execution_tag: str,
     arguments = ", ".join(paths[field] for field in pointers.fields(pointers.LEFTOVER_CLUSTER) if field in paths)
     values = {
         "Partition": partition,
+        "ClusterFunction": cluster_function,
         "EmrRetry": EMR_RETRY,
+        "LambdaRetry": LAMBDA_RETRY,
         "SfnRetry": SFN_RETRY,
         "SnsRetry": SNS_RETRY,
         "ClusterName": cluster_name,

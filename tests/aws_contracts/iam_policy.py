@@ -39,22 +39,59 @@ class Unsupported(Exception):
     """The policy uses IAM syntax this evaluator does not implement."""
 
 
-def allows(policies: Iterable[Mapping], action: str, resource: str, context: Mapping[str, Any] | None = None) -> bool:
-    return decision(policies, action, resource, context) == "allow"
+def allows(
+    policies: Iterable[Mapping], action: str, resource: str, context: Mapping[str, Any] | None = None, *, principal: str | None = None
+) -> bool:
+    return decision(policies, action, resource, context, principal=principal) == "allow"
 
 
-def decision(policies: Iterable[Mapping], action: str, resource: str, context: Mapping[str, Any] | None = None) -> str:
-    """'allow', 'explicit-deny' or 'implicit-deny' for one request against identity policies."""
+def decision(
+    policies: Iterable[Mapping], action: str, resource: str, context: Mapping[str, Any] | None = None, *, principal: str | None = None
+) -> str:
+    """'allow', 'explicit-deny' or 'implicit-deny' for one request against identity policies or,
+    given `principal`, against resource policies (a key, bucket or topic policy): then only
+    statements whose Principal names it apply. `principal` is a service principal
+    ("cloudwatch.amazonaws.com"), an AWS ARN, or "*" for an anonymous caller."""
     context = context or {}
     allowed = False
     for policy in policies:
         statements = policy["Statement"]
         for statement in [statements] if isinstance(statements, Mapping) else statements:
+            if principal is not None and not _principal_matches(statement, principal):
+                continue
             if _applies(statement, action, resource, context):
                 if statement["Effect"] == "Deny":
                     return "explicit-deny"
                 allowed = True
     return "allow" if allowed else "implicit-deny"
+
+
+def _principal_matches(statement: Mapping, principal: str) -> bool:
+    """Principal / NotPrincipal as IAM matches them: "*" is everyone; Service and AWS entries
+    match exactly (an account id or arn:...:root stands for every principal of that account)."""
+    if "NotPrincipal" in statement:
+        raise Unsupported("NotPrincipal is not implemented")
+    named = statement.get("Principal")
+    if named is None:
+        raise Unsupported("a statement without Principal in a resource policy")
+    if named == "*":
+        return True
+    for kind, values in named.items():
+        for value in _listed(values):
+            if not isinstance(value, str):
+                raise Unsupported(f"unrendered principal {value!r} (use render())")
+            if value == "*" or value == principal:
+                return True
+            if kind == "AWS" and principal.startswith("arn:") and _account_of(value) == principal.split(":")[4]:
+                return True
+    return False
+
+
+def _account_of(value: str) -> str | None:
+    if re.fullmatch(r"\d{12}", value):
+        return value
+    match = re.fullmatch(r"arn:[^:]+:iam::(\d{12}):root", value)
+    return match.group(1) if match else None
 
 
 def _listed(value: Any) -> list:
@@ -192,18 +229,28 @@ ARN_FORMATS = {
 }
 
 
-def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None) -> Any:
+def render(
+    value: Any, template: Mapping, names: Mapping[str, str] | None = None, stacks: Mapping[str, Mapping] | None = None
+) -> Any:
     """`value` with every intrinsic replaced by a concrete string.
 
     A Ref to a resource renders as `names[logical id]` if given, else the logical id (the
-    physical name CloudFormation would generate is as opaque to a policy as that).
+    physical name CloudFormation would generate is as opaque to a policy as that). A GetAtt
+    renders as `names["<logical id>.<attribute>"]` if given. A Fn::GetStackOutput (CDK's
+    cross-stack reference) renders the output's value in its own template, from `stacks`
+    (stack name -> template), else as "<stack>.<output>".
     """
     names = names or {}
     resources = template.get("Resources", {})
     if isinstance(value, list):
-        return [render(item, template, names) for item in value]
+        return [render(item, template, names, stacks) for item in value]
     if not isinstance(value, dict):
         return value
+    if "Fn::GetStackOutput" in value:
+        stack, output = value["Fn::GetStackOutput"]["StackName"], value["Fn::GetStackOutput"]["OutputName"]
+        if stacks and stack in stacks:
+            return render(stacks[stack]["Outputs"][output]["Value"], stacks[stack], names, stacks)
+        return f"{stack}.{output}"
     if "Ref" in value:
         ref = value["Ref"]
         if ref in PSEUDO:
@@ -213,29 +260,31 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
         return names.get(ref, ref)
     if "Fn::GetAtt" in value:
         logical_id, attribute = value["Fn::GetAtt"]
+        if f"{logical_id}.{attribute}" in names:
+            return names[f"{logical_id}.{attribute}"]
         resource_type = resources.get(logical_id, {}).get("Type")
         if attribute == "Arn" and resource_type in ARN_FORMATS:
             return ARN_FORMATS[resource_type].format(p=PARTITION, a=ACCOUNT, r=REGION, id=names.get(logical_id, logical_id))
         return f"{names.get(logical_id, logical_id)}.{attribute}"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
-        return separator.join(str(render(part, template, names)) for part in parts)
+        return separator.join(str(render(part, template, names, stacks)) for part in parts)
     if "Fn::Sub" in value:
         text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
 
         def substitute(match: re.Match) -> str:
             name = match.group(1)
             if name in variables:
-                return str(render(variables[name], template, names))
+                return str(render(variables[name], template, names, stacks))
             if "." in name:
-                return str(render({"Fn::GetAtt": name.split(".", 1)}, template, names))
-            return str(render({"Ref": name}, template, names))
+                return str(render({"Fn::GetAtt": name.split(".", 1)}, template, names, stacks))
+            return str(render({"Ref": name}, template, names, stacks))
 
         return re.sub(r"\$\{([^}!]+)\}", substitute, text)
     if "Fn::Select" in value:
         index, items = value["Fn::Select"]
-        return render(items, template, names)[int(index)]
-    return {key: render(item, template, names) for key, item in value.items()}
+        return render(items, template, names, stacks)[int(index)]
+    return {key: render(item, template, names, stacks) for key, item in value.items()}
 
 
 def role_policies(template: Mapping, role_logical_id: str, names: Mapping[str, str] | None = None) -> list[dict]:

@@ -71,3 +71,30 @@ def test_emr_service_policy_v2_needs_the_request_tag():
     tag = "aws:RequestTag/for-use-with-amazon-emr-managed-policies"
     assert allows([document], "ec2:RunInstances", instance, {tag: "true"})
     assert not allows([document], "ec2:RunInstances", instance, {})
+
+
+def test_resource_policies_match_the_principal():
+    key_policy = policy(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}},
+    )
+    context = {"aws:SourceAccount": "111122223333"}
+    assert allows([key_policy], "kms:GenerateDataKey", "key", context, principal="cloudwatch.amazonaws.com")
+    assert not allows([key_policy], "kms:GenerateDataKey", "key", context, principal="events.amazonaws.com")
+    assert not allows([key_policy], "kms:GenerateDataKey", "key", {}, principal="cloudwatch.amazonaws.com")
+    # An account's root stands for its principals; another account's role is not one of them.
+    assert allows([key_policy], "kms:Decrypt", "key", principal="arn:aws:iam::111122223333:role/reader")
+    assert not allows([key_policy], "kms:Decrypt", "key", principal="arn:aws:iam::444455556666:role/reader")
+    anyone = policy({"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "topic"})
+    assert allows([anyone], "sns:Publish", "topic", principal="events.amazonaws.com")
+    with pytest.raises(Unsupported):
+        allows([policy({"Effect": "Allow", "NotPrincipal": {"AWS": "x"}, "Action": "*", "Resource": "*"})], "s3:GetObject", "x", principal="y")
+
+
+def test_render_cross_stack_outputs_and_attribute_names():
+    producer = {"Resources": {"Group": {"Type": "AWS::EC2::SecurityGroup"}},
+                "Outputs": {"ExportGroup": {"Value": {"Fn::GetAtt": ["Group", "GroupId"]}}}}
+    reference = {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "ExportGroup", "Region": {"Ref": "AWS::Region"}}}
+    assert render(reference, {}, {"Group.GroupId": "sg-0123"}, {"producer": producer}) == "sg-0123"
+    assert render(reference, {}) == "producer.ExportGroup"
