@@ -287,20 +287,26 @@ def render(
     return {key: render(item, template, names, stacks) for key, item in value.items()}
 
 
-def role_policies(template: Mapping, role_logical_id: str, names: Mapping[str, str] | None = None) -> list[dict]:
+def role_policies(
+    template: Mapping, role_logical_id: str, names: Mapping[str, str] | None = None, stacks: Mapping[str, Mapping] | None = None
+) -> list[dict]:
     """Every identity policy document attached to a role in `template`, rendered.
 
-    Covers customer-managed policies (`Roles` of AWS::IAM::ManagedPolicy), inline policies
-    (AWS::IAM::Policy and the role's `Policies`), not AWS-managed ones (pass those separately).
+    Covers customer-managed policies (`Roles` of AWS::IAM::ManagedPolicy, or the role's
+    `ManagedPolicyArns` naming one of the template), inline policies (AWS::IAM::Policy and the
+    role's `Policies`), not AWS-managed ones (pass those separately).
     """
     documents = []
     resources = template.get("Resources", {})
     role = resources[role_logical_id]["Properties"]
     for inline in role.get("Policies", []):
-        documents.append(render(inline["PolicyDocument"], template, names))
+        documents.append(render(inline["PolicyDocument"], template, names, stacks))
+    for arn in role.get("ManagedPolicyArns", []):
+        if isinstance(arn, dict) and resources.get(arn.get("Ref"), {}).get("Type") == "AWS::IAM::ManagedPolicy":
+            documents.append(render(resources[arn["Ref"]]["Properties"]["PolicyDocument"], template, names, stacks))
     for resource in resources.values():
         if resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             attached = resource["Properties"].get("Roles", [])
             if {"Ref": role_logical_id} in attached:
-                documents.append(render(resource["Properties"]["PolicyDocument"], template, names))
+                documents.append(render(resource["Properties"]["PolicyDocument"], template, names, stacks))
     return documents

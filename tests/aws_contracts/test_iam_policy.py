@@ -98,3 +98,14 @@ def test_render_cross_stack_outputs_and_attribute_names():
     reference = {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "ExportGroup", "Region": {"Ref": "AWS::Region"}}}
     assert render(reference, {}, {"Group.GroupId": "sg-0123"}, {"producer": producer}) == "sg-0123"
     assert render(reference, {}) == "producer.ExportGroup"
+
+
+def test_role_policies_follow_managed_policy_arns_of_the_template():
+    from tests.aws_contracts.iam_policy import role_policies
+
+    document = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+    template = {"Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [{"Ref": "Policy"}, "arn:aws:iam::aws:policy/X"]}},
+        "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}},
+    }}
+    assert role_policies(template, "Role") == [document]
