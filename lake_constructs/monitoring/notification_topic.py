@@ -16,8 +16,9 @@ def alarm_arns(prefix: str) -> str:
     return f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{prefix}-*"
 
 
-def budget_arns() -> str:
-    return f"arn:{Aws.PARTITION}:budgets::{Aws.ACCOUNT_ID}:*"
+def budget_arns(prefix: str) -> str:
+    """The stage's budgets: budget names start with `<prefix>-`."""
+    return f"arn:{Aws.PARTITION}:budgets::{Aws.ACCOUNT_ID}:budget/{prefix}-*"
 
 
 def rule_arns(prefix: str) -> str:
@@ -34,7 +35,7 @@ def allow_notifications_with_key(key: kms.IKey, prefix: str) -> None:
     """
     sources = (
         ("cloudwatch.amazonaws.com", "CloudWatch alarms", alarm_arns(prefix)),
-        ("budgets.amazonaws.com", "AWS Budgets notifications", budget_arns()),
+        ("budgets.amazonaws.com", "AWS Budgets notifications", budget_arns(prefix)),
     )
     for service, what, source_arn in sources:
         key.add_to_resource_policy(
@@ -73,7 +74,7 @@ class NotificationTopic(Construct):
         )
         for service, source_arn in (
             ("cloudwatch.amazonaws.com", alarm_arns(prefix)),
-            ("budgets.amazonaws.com", budget_arns()),
+            ("budgets.amazonaws.com", budget_arns(prefix)),
             ("events.amazonaws.com", rule_arns(prefix)),
         ):
             self.topic.add_to_resource_policy(
