@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakeops import athena, emr, glue, quicksight_check, s3data, smoke, status
+from lakeops import athena, emr, glue, pipeline, quicksight_check, s3data, smoke, status
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
@@ -139,6 +139,20 @@ def run_job(lake: Lake, start_date, end_date, timeout):
     click.echo(f"Step {report.step_id} on cluster {report.cluster_id}: {report.state} "
                f"in {report.elapsed_seconds:.0f}s")
     click.echo(f"Step logs: {report.log_location or '(the cluster has no LogUri)'}")
+
+
+@cli.command("run-pipeline")
+@click.option("--name", help="Execution name (default: manual-<UTC time>); names are unique per state machine.")
+@timeout_option
+@click.pass_obj
+def run_pipeline(lake: Lake, name, timeout):
+    """Start one run of the stage's curation pipeline and follow it: progress on stderr, each
+    step's result and log location on stdout. Exit codes as for every command (1 if the run
+    failed, timed out or was stopped; 4 if --timeout passed first)."""
+    report = pipeline.run_pipeline(lake, name, timeout)
+    for line in pipeline.step_lines(report.output):
+        click.echo(line)
+    click.echo(f"Pipeline run {report.execution_arn}: {report.status} in {report.elapsed_seconds:.0f}s")
 
 
 @cli.command("status")

@@ -104,6 +104,11 @@ def step_log_location(lake, cluster: dict, step_id: str) -> str | None:
 
 def run_curation(lake, start_date: date | None, end_date: date | None, timeout: float) -> StepReport:
     """Submits the curation job and waits for the step with boto3's step_complete waiter."""
+    if lake.resources.get("emr/mode") == "transient":
+        raise NotDeployedError(
+            f"stage '{lake.stage.name}' runs transient clusters (emr.mode transient): there is no cluster to submit to. "
+            "Run 'lakeops run-pipeline', which creates one, curates every dataset and terminates it."
+        )
     cluster_id, script_uri, raw_bucket, curated_bucket, database = lake.require(*RUN_JOB_PARAMS)
     emr = lake.client("emr")
     cluster = usable_cluster(lake, emr, timeout)
