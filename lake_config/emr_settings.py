@@ -10,6 +10,13 @@ from lake_config.base import Section
 # CloudWatch Logs accepts only these retention periods.
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
 
+def _log_retention(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"must be a CloudWatch Logs retention period: {', '.join(map(str, LOG_RETENTION_DAYS))}")
+    return value
+
+
+LogRetentionDays = Annotated[int, AfterValidator(_log_retention)]
 SubnetId = Annotated[str, Field(pattern=r"^subnet-[0-9a-f]{8,17}$")]
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
 
@@ -61,7 +68,7 @@ class NetworkSettings(Section):
     # Interface endpoints (service names as in com.amazonaws.<region>.<name>), about
     # $0.01 per hour per AZ each. Required when nat_gateways is 0.
     interface_endpoints: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")]] = []
-    flow_logs_retention_days: int = 90
+    flow_logs_retention_days: LogRetentionDays = 90
     # An existing VPC instead (no network stack): its private subnets, one per AZ, in the
     # order of `availability_zones`. Imported without lookups, so synth needs no credentials.
     vpc_id: Annotated[str | None, Field(pattern=r"^vpc-[0-9a-f]{8,17}$")] = None
@@ -77,13 +84,6 @@ class NetworkSettings(Section):
             raise ValueError("must be an IPv4 network in CIDR notation, e.g. '10.40.0.0/16'") from None
         if not 16 <= network.prefixlen <= 24:
             raise ValueError("must be a /16 to /24 network (the subnets are /prefix+2 and /prefix+4)")
-        return value
-
-    @field_validator("flow_logs_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be a CloudWatch Logs retention period: {', '.join(map(str, LOG_RETENTION_DAYS))}")
         return value
 
     @model_validator(mode="after")

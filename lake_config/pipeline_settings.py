@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator, model_validator
 
 from lake_config.base import Section
-from lake_config.emr_settings import LOG_RETENTION_DAYS
+from lake_config.emr_settings import LogRetentionDays
 
 # EventBridge Scheduler cron: minutes hours day-of-month month day-of-week year.
 _CRON = re.compile(r"cron\((?P<fields>[^()]+)\)")
@@ -90,16 +90,9 @@ class PipelineSettings(Section):
     capacity_retries: Annotated[int, Field(ge=0, le=5)] = 2
     capacity_retry_minutes: Annotated[int, Field(ge=1, le=60)] = 5
     tracing: bool = True
-    log_retention_days: int = 90
+    log_retention_days: LogRetentionDays = 90
     # How often the sweeper looks for pipeline clusters whose run has ended.
     sweep_interval_minutes: Annotated[int, Field(ge=15, le=1440)] = 60
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"must be a CloudWatch Logs retention period: {', '.join(map(str, LOG_RETENTION_DAYS))}")
-        return value
 
     @model_validator(mode="after")
     def _bounds_fit(self):

@@ -1,13 +1,12 @@
 """What the stage tells you when it breaks, what it costs, and how it is doing."""
 from aws_cdk import Stack
-from aws_cdk import aws_events as events
 from aws_cdk import aws_quicksight as quicksight
 from constructs import Construct
 
 from lake_config import LakeSettings
 from lake_constructs.monitoring.cost_budget import CostBudget
 from lake_constructs.monitoring.event_log import EventLog
-from lake_constructs.monitoring.failure_rules import FailureRule, FailureRules
+from lake_constructs.monitoring.failure_rules import FailureRules, load_failure_rules
 from lake_constructs.monitoring.lake_dashboard import LakeDashboard
 from lake_constructs.monitoring.metric_alarms import AlarmSpec, MetricAlarms, athena_queries, idle_cluster, queue_backlog, spice_ingestion_errors
 from lake_constructs.monitoring.notification_topic import NotificationTopic, allow_notifications_with_key
@@ -54,7 +53,12 @@ class MonitoringStack(Stack):
             self, "Alerts", topic_name=topic_name(settings), prefix=prefix, key=key, emails=settings.monitoring.notification_emails
         ).topic
         log_uri = f"s3://{lake_bucket_name(settings, 'logs')}/{LOG_PREFIX}"
-        self.failure_rules = FailureRules(self, "Failures", topic=self.topic, rules=self._failure_rules(settings, pipeline, log_uri))
+        rule_values = {"Prefix": prefix, "LogUri": log_uri}
+        if pipeline:
+            machines = [pipeline.pipeline] + ([pipeline.sweeper] if pipeline.sweeper else [])
+            rule_values |= {"StateMachines": [m.arn for m in machines], "PipelineLogGroup": pipeline.pipeline.log_group_name}
+        rules = load_failure_rules(rule_values, {"pipeline"} if pipeline else set())
+        self.failure_rules = FailureRules(self, "Failures", topic=self.topic, rules=rules)
         self.alarms = MetricAlarms(
             self, "Alarms", topic=self.topic, specs=self._alarms(settings, analytics, quicksight_stack, emr, pipeline, log_uri)
         )
@@ -72,69 +76,6 @@ class MonitoringStack(Stack):
         self.dashboard = LakeDashboard(
             self, "Dashboard", name=prefix, variables=variables, available={"pipeline"} if pipeline else set()
         )
-
-    @staticmethod
-    def _failure_rules(settings: LakeSettings, pipeline: PipelineStack | None, log_uri: str) -> list[FailureRule]:
-        prefix = settings.prefix
-        rules = [
-            FailureRule(
-                name=f"{prefix}-emr-step-failed",
-                description=f"An EMR step of {prefix} failed.",
-                pattern=events.EventPattern(
-                    source=["aws.emr"],
-                    detail_type=["EMR Step Status Change"],
-                    detail={"state": ["FAILED"], "name": [{"prefix": f"{prefix}-"}]},
-                ),
-                message=pointers.STEP_FAILED,
-                fields={"step_name": "$.detail.name", "step_id": "$.detail.stepId", "cluster_id": "$.detail.clusterId",
-                        "state": "$.detail.state", "message": "$.detail.message"},
-                literals={"log_uri": log_uri},
-            ),
-            FailureRule(
-                name=f"{prefix}-emr-cluster-failed",
-                description=f"An EMR cluster of {prefix} terminated with errors.",
-                pattern=events.EventPattern(
-                    source=["aws.emr"],
-                    detail_type=["EMR Cluster State Change"],
-                    detail={"state": ["TERMINATED_WITH_ERRORS"], "name": [prefix]},
-                ),
-                message=pointers.CLUSTER_FAILED,
-                fields={"cluster_name": "$.detail.name", "cluster_id": "$.detail.clusterId", "state": "$.detail.state",
-                        "message": "$.detail.message"},
-                literals={"log_uri": log_uri},
-            ),
-            FailureRule(
-                name=f"{prefix}-crawler-failed",
-                description=f"A Glue crawler of {prefix} failed.",
-                pattern=events.EventPattern(
-                    source=["aws.glue"],
-                    detail_type=["Glue Crawler State Change"],
-                    detail={"state": ["Failed"], "crawlerName": [{"prefix": f"{prefix}-"}]},
-                ),
-                message=pointers.CRAWLER_FAILED,
-                fields={"crawler": "$.detail.crawlerName", "state": "$.detail.state", "message": "$.detail.errorMessage",
-                        "log_link": "$.detail.cloudWatchLogLink"},
-                literals={},
-            ),
-        ]
-        if pipeline:
-            machines = [pipeline.pipeline] + ([pipeline.sweeper] if pipeline.sweeper else [])
-            rules.append(
-                FailureRule(
-                    name=f"{prefix}-pipeline-run-failed",
-                    description=f"A {prefix} pipeline (or sweeper) run failed, timed out or was stopped.",
-                    pattern=events.EventPattern(
-                        source=["aws.states"],
-                        detail_type=["Step Functions Execution Status Change"],
-                        detail={"stateMachineArn": [m.arn for m in machines], "status": ["FAILED", "TIMED_OUT", "ABORTED"]},
-                    ),
-                    message=pointers.RUN_ENDED,
-                    fields={"execution_name": "$.detail.name", "state_machine": "$.detail.stateMachineArn",
-                            "status": "$.detail.status", "execution_arn": "$.detail.executionArn"},
-                    literals={"log_group": pipeline.pipeline.log_group_name},
-                )
-            )
-        return rules
 
     @staticmethod
     def _alarms(

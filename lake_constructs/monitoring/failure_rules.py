@@ -1,13 +1,17 @@
 """EventBridge rules that turn a failure event into a notification saying what failed and where to look."""
 from dataclasses import dataclass
-from typing import Mapping
+from pathlib import Path
+from typing import Any, Mapping
 
 import jsii
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from lake_constructs.shared.json_templates import fill, load
 from lakeops import pointers
+
+RULES = Path(__file__).resolve().parent / "failure_rules.json"
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,27 @@ class FailureRule:
     message: str
     fields: Mapping[str, str]
     literals: Mapping[str, str]
+
+
+def load_failure_rules(values: Mapping[str, Any], available: set[str]) -> list[FailureRule]:
+    """failure_rules.json filled with `values`, without the rules whose `requires` is not `available`."""
+    rules = []
+    for entry in load(RULES):
+        if entry.pop("requires", None) not in (None, *available):
+            continue
+        entry = fill(entry, values)
+        pattern = entry["pattern"]
+        rules.append(
+            FailureRule(
+                name=entry["name"],
+                description=entry["description"],
+                pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"]),
+                message=getattr(pointers, entry["message"]),
+                fields=entry["fields"],
+                literals=entry["literals"],
+            )
+        )
+    return rules
 
 
 @jsii.implements(events.IRuleTarget)
