@@ -30,6 +30,8 @@ MILESTONES = {
     "Done": "done",
 }
 HEARTBEAT_SECONDS = 30
+# Each poll reads the history (for the progress lines): never more often than this.
+MIN_POLL_SECONDS = 0.25
 
 
 @dataclass
@@ -82,7 +84,7 @@ def _follow(lake, sfn, execution: str, started: float, timeout: float) -> dict:
                 f"timed out after {now - started:.0f}s (--timeout {timeout:g}) following {execution}, still RUNNING. "
                 f"It keeps running in AWS: aws stepfunctions describe-execution --execution-arn {execution}"
             )
-        time.sleep(min(lake.poll_interval, max(timeout - (now - started), 0)))
+        time.sleep(min(max(lake.poll_interval, MIN_POLL_SECONDS), max(timeout - (now - started), 0)))
 
 
 def _print_milestones(lake, sfn, execution: str, seen: int) -> int:
