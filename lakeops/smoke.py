@@ -1,7 +1,8 @@
 """``smoke-test``: the whole pipeline once after a deploy, ending in a pass/fail summary.
 
-upload-sample -> crawl raw -> query revenue_by_day_raw -> run-job -> check the curated table
--> query revenue_by_day_curated -> same results? -> does curated scan fewer bytes?
+upload-sample -> crawl raw -> query revenue_by_day_raw -> run-job (run-pipeline on a transient
+stage) -> check the curated table -> query revenue_by_day_curated -> same results? -> does
+curated scan fewer bytes?
 
 The curated crawler is not run: the curation job registers the curated table and its
 partitions itself (it is given --database and --table), so a crawl would only repeat that,
@@ -14,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from botocore.exceptions import ClientError
 
-from lakeops import athena, emr, glue, s3data
+from lakeops import athena, emr, glue, pipeline, s3data
 from lakeops.aws import error_code, explain_client_error
 from lakeops.errors import LakeOpsError
 from lakeops.table import format_bytes
@@ -26,6 +27,8 @@ SALES_TABLE = emr.CURATED_TABLE  # the raw crawler and the job both name the tab
 SMOKE_PARAMS = tuple(dict.fromkeys(
     s3data.UPLOAD_PARAMS + (glue.CRAWLER_PARAM["raw"], athena.WORKGROUP_PARAM) + emr.RUN_JOB_PARAMS
 ))
+# A transient stage has no cluster between runs: the pipeline creates one.
+TRANSIENT_SMOKE_PARAMS = tuple(p for p in SMOKE_PARAMS if p != emr.CLUSTER_PARAM) + (pipeline.PIPELINE_PARAM,)
 
 
 @dataclass
@@ -63,12 +66,16 @@ class SmokeTest:
         self.checks.append(Check(name, "FAIL", str(err).splitlines()[0]))
 
     def run(self) -> list[Check]:
+        transient = self.lake.resources.get("emr/mode") == "transient"
         # Report every missing parameter before changing anything in the account.
-        self.lake.require(*SMOKE_PARAMS)
+        self.lake.require(*(TRANSIENT_SMOKE_PARAMS if transient else SMOKE_PARAMS))
         self._step("upload-sample", self._upload)
         self._step("crawl raw", self._crawl_raw)
         raw = self._step(f"query {RAW_QUERY}", lambda: self._query(RAW_QUERY))
-        self._step("run-job", self._run_job)
+        if transient:
+            self._step("run-pipeline", self._run_pipeline)
+        else:
+            self._step("run-job", self._run_job)
         self._step("curated table registered", self._curated_table)
         curated = self._step(f"query {CURATED_QUERY}", lambda: self._query(CURATED_QUERY))
         self._step("same results raw vs curated", lambda: _same_results(raw, curated))
@@ -99,6 +106,10 @@ class SmokeTest:
     def _run_job(self):
         report = emr.run_curation(self.lake, None, None, self.timeout)
         return report, f"step {report.step_id} {report.state} in {report.elapsed_seconds:.0f}s"
+
+    def _run_pipeline(self):
+        report = pipeline.run_pipeline(self.lake, None, self.timeout)
+        return report, f"{report.status} in {report.elapsed_seconds:.0f}s: " + "; ".join(pipeline.step_lines(report.output))
 
     def _curated_table(self):
         database = self.lake.param("catalog/curated-database")

@@ -16,7 +16,7 @@ from lakeops.table import format_bytes
 
 # Error codes meaning "the named resource is not there" across S3, Glue, Athena, EMR and KMS.
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "404", "NotFound", "EntityNotFoundException",
-                    "NotFoundException", "InvalidRequestException", "NoSuchCluster"}
+                    "NotFoundException", "InvalidRequestException", "NoSuchCluster", "StateMachineDoesNotExist"}
 
 
 class _Absent(Exception):
@@ -79,6 +79,13 @@ def _cluster(lake, cluster_id: str) -> str:
     return f"state {status['State']}" + (f" ({reason})" if reason else "")
 
 
+def _state_machine(lake, arn: str) -> str:
+    described = lake.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    runs = lake.client("stepfunctions").list_executions(stateMachineArn=arn, maxResults=1)["executions"]
+    last = f", last run {runs[0]['status']} ({runs[0]['name']})" if runs else ", never run"
+    return f"{described['status']}{last}"
+
+
 def _s3_object(lake, uri: str) -> str:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     size = lake.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"]
@@ -120,8 +127,16 @@ def check_row(lake, resource: str, param: str, check) -> StatusRow:
         return StatusRow(resource, name, "unknown", f"{err.operation_name}: {error_code(err)}", code)
 
 
+# A transient stage has no cluster between runs: its pipeline is what there is to check.
+TRANSIENT_CHECKS = [
+    ("curation pipeline", "pipeline/state-machine-arn", _state_machine) if param == "emr/cluster-id" else (resource, param, check)
+    for resource, param, check in CHECKS
+]
+
+
 def stage_status(lake) -> list[StatusRow]:
-    return [check_row(lake, resource, param, check) for resource, param, check in CHECKS]
+    checks = TRANSIENT_CHECKS if lake.resources.get("emr/mode") == "transient" else CHECKS
+    return [check_row(lake, resource, param, check) for resource, param, check in checks]
 
 
 def exit_code(rows: list[StatusRow]) -> int:
