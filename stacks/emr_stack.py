@@ -27,11 +27,14 @@ ARTIFACTS_ACCESS_LOGS_PREFIX = "s3-access/emr-artifacts/"
 
 
 class EmrStack(Stack):
-    """The cluster, its roles, security groups and security configuration, and the job script.
+    """The cluster definition, its roles, security groups and security configuration, the job script,
+    and with `emr.mode: long_running` the cluster itself (in `transient` mode the pipeline stack
+    creates one cluster per run from the same definition).
 
-    The job is shipped as a CDK file asset (no deploy-time Lambda) and published with the
-    cluster id and log location under `/<project>/<stage>/emr/`; steps are submitted at run
-    time by the operations CLI or `aws emr add-steps`, never by CloudFormation.
+    The job is shipped as a CDK file asset (no deploy-time Lambda) and published with the mode,
+    the log location and (long_running) the cluster id under `/<project>/<stage>/emr/`; steps
+    are submitted at run time by the pipeline, the operations CLI or `aws emr add-steps`, never
+    by CloudFormation.
     """
 
     def __init__(
