@@ -9,6 +9,9 @@ from typing import Any
 
 # A value that must be there; tokens resolve to CloudFormation intrinsics, so not necessarily a str.
 PRESENT = object()
+_KERBEROS = "AuthenticationConfiguration.KerberosConfiguration"
+# Kerberos from a cluster-dedicated KDC, or from an external one (which needs its servers).
+KDC_PROVIDERS = {"ClusterDedicatedKdc": (), "ExternalKdc": ("KdcServerType", "KdcServer", "AdminServer")}
 _AT_REST = "EncryptionConfiguration.AtRestEncryptionConfiguration"
 _TLS = "EncryptionConfiguration.InTransitEncryptionConfiguration.TLSCertificateConfiguration"
 
@@ -25,11 +28,10 @@ BASELINE = (
     (_TLS, "S3Object", PRESENT, "the S3 URI of the PEM zip"),
     ("InstanceMetadataServiceConfiguration", "MinimumInstanceMetadataServiceVersion", 2, "IMDSv2 only"),
 )
-# Who may do what on the cluster: Kerberos (cluster-dedicated KDC) for the curation cluster;
-# runtime roles for the interactive cluster, because EMR Studio cannot attach to a cluster whose
+# Who may do what on the cluster: Kerberos (KDC_PROVIDERS) for the curation cluster; runtime
+# roles for the interactive cluster, because EMR Studio cannot attach to a cluster whose
 # security configuration specifies Kerberos (EMR Management Guide, "EMR Studio features,
 # requirements, and limits").
-KERBEROS = ("AuthenticationConfiguration.KerberosConfiguration", "Provider", "ClusterDedicatedKdc", "")
 RUNTIME_ROLES = ("AuthorizationConfiguration.IAMConfiguration", "EnableApplicationScopedIAMRole", True, "runtime roles")
 
 
@@ -46,11 +48,20 @@ def security_configuration_problems(document: Any, *, runtime_roles: bool = Fals
         for key in ("EnableAtRestEncryption", "EnableInTransitEncryption")
         if key in document
     ]
-    if runtime_roles and _find(document, "AuthenticationConfiguration").get("KerberosConfiguration"):
-        problems.append("AuthenticationConfiguration.KerberosConfiguration must be absent (EMR Studio cannot attach to a Kerberized cluster)")
-    for where, key, required, why in (*BASELINE, RUNTIME_ROLES if runtime_roles else KERBEROS):
+    for where, key, required, why in (*BASELINE, *((RUNTIME_ROLES,) if runtime_roles else ())):
         if not _meets(_find(document, where).get(key), required):
             problems.append(f"{where}.{key} must be {_render(required)}" + (f" ({why})" if why else ""))
+    if runtime_roles:
+        if _find(document, "AuthenticationConfiguration").get("KerberosConfiguration"):
+            problems.append(f"{_KERBEROS} must be absent (EMR Studio cannot attach to a Kerberized cluster)")
+        return problems
+    kerberos = _find(document, _KERBEROS)
+    provider = kerberos.get("Provider")
+    if provider not in KDC_PROVIDERS:
+        problems.append(f"{_KERBEROS}.Provider must be {' or '.join(KDC_PROVIDERS)} (Kerberos authentication)")
+    else:
+        external = _find(document, f"{_KERBEROS}.ExternalKdcConfiguration")
+        problems += [f"{_KERBEROS}.ExternalKdcConfiguration.{key} must be set" for key in KDC_PROVIDERS[provider] if not external.get(key)]
     return problems
 
 

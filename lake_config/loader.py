@@ -165,7 +165,7 @@ def _one_line(stage: str, exc: ValidationError, shared: Mapping[str, Any], ephem
     elif error["type"] == "string_pattern_mismatch" and loc in (("project",),):
         message = f"must be {NAME_RULES[loc[0]]}"
     # A rule across a whole section names its settings itself; its input is the whole section.
-    got = "" if error["type"] == "missing" or not error["loc"] or named else f" (got {error['input']!r})"
+    got = "" if error["type"] == "missing" or not error["loc"] or named or isinstance(error["input"], Mapping) else f" (got {error['input']!r})"
     return f"invalid setting {where}: {message}{got}{more}"
 
 

@@ -11,6 +11,8 @@ from lake_config.cron import CronExpression
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
 from lake_config.names import bucket_name_problem
+from lake_config.monitoring_settings import REGIONS_WITHOUT_BUDGET_RESOURCE, MonitoringSettings
+from lake_config.pipeline_settings import PipelineSettings
 from lake_config.quicksight_settings import QuickSightSettings
 from lake_config.studio_settings import STUDIO_REGIONS, WORKSPACE_PREFIX, StudioSettings
 
@@ -76,6 +78,8 @@ class LakeSettings(Section):
     emr: EmrSettings = EmrSettings()
     quicksight: QuickSightSettings = QuickSightSettings()
     studio: StudioSettings = StudioSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+    monitoring: MonitoringSettings = MonitoringSettings()
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
     datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
     # Set by the loader for `-c stage=<new> -c base_stage=<shipped>`: an ephemeral stage.
@@ -105,6 +109,15 @@ class LakeSettings(Section):
             raise ValueError(f"studio.enabled: EMR Studio does not exist in {self.region}; it does in {', '.join(STUDIO_REGIONS)}")
         if self.studio.enabled and (clash := [d.name for d in self.datasets if d.curated_prefix.startswith(WORKSPACE_PREFIX)]):
             raise ValueError(f"dataset {clash[0]} uses the curated prefix {WORKSPACE_PREFIX}, which holds EMR Studio Workspaces; rename it")
+        return self
+
+    @model_validator(mode="after")
+    def _budget_where_cloudformation_has_it(self):
+        if self.monitoring.budget.enabled and self.region in REGIONS_WITHOUT_BUDGET_RESOURCE:
+            raise ValueError(
+                f"monitoring.budget.enabled must be false in {self.region}: its CloudFormation has no AWS::Budgets::Budget "
+                "(create the budget from a stage in another region, or in the Billing console)"
+            )
         return self
 
     def dataset(self, name: str) -> Dataset:

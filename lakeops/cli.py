@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lakeops import athena, emr, glue, quality, quicksight_check, s3data, smoke, status
+from lakeops import athena, emr, glue, pipeline, quality, quicksight_check, s3data, smoke, status
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
@@ -143,6 +143,7 @@ def run_job(lake: Lake, dataset, start_date, end_date, timeout):
     if start_date and start_date > end_date:
         raise click.UsageError("--start-date is after --end-date")
     start, end = (start_date.date(), end_date.date()) if start_date else (None, None)
+    emr.refuse_transient(lake)
     lake.require(*emr.RUN_JOB_PARAMS)  # every missing parameter at once, before anything runs
     (selected,) = lake.datasets(dataset)
     run = emr.run_curation(lake, selected, start, end, timeout)
@@ -151,6 +152,20 @@ def run_job(lake: Lake, dataset, start_date, end_date, timeout):
     click.echo(f"Step logs: {run.step.log_location or '(the cluster has no LogUri)'}")
     for line in emr.report_lines(run):
         click.echo(line)
+
+
+@cli.command("run-pipeline")
+@click.option("--name", help="Execution name (default: manual-<UTC time>); names are unique per state machine.")
+@timeout_option
+@click.pass_obj
+def run_pipeline(lake: Lake, name, timeout):
+    """Start one run of the stage's curation pipeline and follow it: progress on stderr, each
+    step's result and log location on stdout. Exit codes as for every command (1 if the run
+    failed, timed out or was stopped; 4 if --timeout passed first)."""
+    report = pipeline.run_pipeline(lake, name, timeout)
+    for line in pipeline.step_lines(report.output):
+        click.echo(line)
+    click.echo(f"Pipeline run {report.execution_arn}: {report.status} in {report.elapsed_seconds:.0f}s")
 
 
 @cli.command("status")
@@ -172,7 +187,7 @@ def status_command(lake: Lake):
 @click.pass_obj
 def smoke_test(lake: Lake, dataset, timeout: float):
     """Per dataset: upload, crawl, query raw, curate, query curated; fail unless curated scans fewer bytes."""
-    lake.require(*smoke.SMOKE_PARAMS)  # every missing parameter at once, before anything changes
+    lake.require(*smoke.stage_params(lake))  # every missing parameter at once, before anything changes
     test = smoke.SmokeTest(lake, lake.datasets(dataset), timeout)
     checks = test.run()
     click.echo(format_table(["STEP", "RESULT", "DETAIL"], [[c.step, c.result, c.detail] for c in checks]))

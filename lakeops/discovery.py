@@ -19,11 +19,15 @@ PUBLISHED_BY = {
     "catalog/raw-database": "catalog",
     "catalog/curated-database": "catalog",
     "analytics/workgroup": "analytics",
+    "emr/mode": "emr",
     "emr/cluster-id": "emr",
     "emr/curation-script-uri": "emr",
     "emr/log-uri": "emr",
     # Only with the generated self-signed certificate (not with emr.tls_certificate_s3_uri).
     "emr/tls-certificate-not-after": "emr",
+    "pipeline/state-machine-arn": "pipeline",
+    "pipeline/log-group": "pipeline",
+    "pipeline/dead-letter-queue": "pipeline",
 }
 
 

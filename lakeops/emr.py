@@ -106,15 +106,28 @@ def step_log_location(lake, cluster: dict, step_id: str) -> str | None:
     return f"{log_uri.rstrip('/')}/{cluster['Id']}/steps/{step_id}/"
 
 
+def refuse_transient(lake) -> None:
+    """A stage in emr.mode transient has no cluster between pipeline runs to submit a step to."""
+    if lake.resources.get("emr/mode") == "transient":
+        raise NotDeployedError(
+            f"stage '{lake.stage.name}' runs transient clusters (emr.mode transient): there is no cluster to submit to. "
+            "Run 'lakeops run-pipeline', which creates one, curates every dataset and terminates it."
+        )
+
+
 def run_curation(lake, dataset: Dataset, start_date: date | None, end_date: date | None, timeout: float,
                  run_id: str | None = None) -> CurationRun:
     """Submits the dataset's curation step (the arguments the pipeline uses too), waits for it with
     boto3's step_complete waiter, and reads the report the job wrote."""
+    refuse_transient(lake)
     cluster_id, script_uri, raw_bucket, curated_bucket, database = lake.require(*RUN_JOB_PARAMS)
     run_id = run_id or new_run_id()
     emr = lake.client("emr")
     cluster = usable_cluster(lake, emr, timeout)
-    step_name = f"curate-{dataset.name}" + (f" {start_date}..{end_date}" if start_date and end_date else "")
+    # Named like the pipeline's steps (<prefix>-curate-<dataset>), so the failed-step rule sees it too.
+    step_name = f"{lake.stage.project}-{lake.stage.name}-curate-{dataset.name}" + (
+        f" {start_date}..{end_date}" if start_date and end_date else ""
+    )
     args = curation_step_arguments(
         dataset, script_uri=script_uri, raw_bucket=raw_bucket, curated_bucket=curated_bucket, database=database,
         run_id=run_id, start_date=start_date.isoformat() if start_date else None,

@@ -3,7 +3,9 @@
 For each deployed dataset: upload-sample -> crawl raw -> query <q>_raw -> run-job (its report is
 printed) -> curated partitions registered -> query <q>_curated -> same results? -> does curated
 scan fewer bytes? `<q>` is the first named query the contract declares over both zones; a
-dataset without one skips the comparison.
+dataset without one skips the comparison. On a transient stage (emr.mode transient) there is no
+cluster to submit to: one run-pipeline, which curates every dataset on a cluster of its own,
+takes the place of the run-job steps.
 
 Nothing crawls the curated zone: its tables are declared from the contracts and the curation
 job registers the partitions it writes, so the smoke test checks that it did.
@@ -15,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from botocore.exceptions import ClientError
 
-from lakeops import athena, emr, glue, s3data
+from lakeops import athena, emr, glue, pipeline, s3data
 from lakeops.aws import error_code, explain_client_error
 from lakeops.discovery import dataset_param
 from lakeops.errors import LakeOpsError
@@ -23,6 +25,13 @@ from lakeops.table import format_bytes
 
 MAX_ROWS = 1000
 SMOKE_PARAMS = tuple(dict.fromkeys(s3data.UPLOAD_PARAMS + (athena.WORKGROUP_PARAM,) + emr.RUN_JOB_PARAMS))
+# A transient stage has no cluster between runs: the pipeline creates one.
+TRANSIENT_SMOKE_PARAMS = tuple(p for p in SMOKE_PARAMS if p != emr.CLUSTER_PARAM) + (pipeline.PIPELINE_PARAM,)
+
+
+def stage_params(lake) -> tuple[str, ...]:
+    """What the smoke test needs of the stage: a cluster, or on a transient stage its pipeline."""
+    return TRANSIENT_SMOKE_PARAMS if lake.resources.get("emr/mode") == "transient" else SMOKE_PARAMS
 
 
 @dataclass
@@ -44,21 +53,65 @@ class SmokeTest:
     error: LakeOpsError | None = None
 
     def run(self) -> list[Check]:
+        transient = self.lake.resources.get("emr/mode") == "transient"
         # Report every missing parameter before changing anything in the account.
-        self.lake.require(*SMOKE_PARAMS, *(dataset_param(d.name, p) for d in self.datasets for p in ("raw-crawler", "curated-table")))
-        for dataset in self.datasets:
-            _DatasetSmoke(self, dataset).run()
+        self.lake.require(*stage_params(self.lake), *(dataset_param(d.name, p) for d in self.datasets for p in ("raw-crawler", "curated-table")))
+        smokes = [_DatasetSmoke(self, dataset) for dataset in self.datasets]
+        if not transient:
+            for smoke in smokes:
+                smoke.before_curation()
+                smoke.step("run-job", smoke.run_job)
+                smoke.after_curation()
+            return self.checks
+        for smoke in smokes:
+            smoke.before_curation()
+        ran = self._pipeline_step()
+        for smoke in smokes:
+            if not ran:
+                smoke.failed = True
+            smoke.after_curation()
         return self.checks
+
+    def _pipeline_step(self) -> bool:
+        """One pipeline run for every dataset; False (and the rest SKIPPED) when it did not succeed."""
+        self.lake.progress("== run-pipeline")
+        try:
+            report = pipeline.run_pipeline(self.lake, None, self.timeout)
+        except ClientError as err:
+            return self._pipeline_failed(explain_client_error(err))
+        except LakeOpsError as err:
+            return self._pipeline_failed(err)
+        detail = f"{report.status} in {report.elapsed_seconds:.0f}s: " + "; ".join(pipeline.step_lines(report.output))
+        self.checks.append(Check("run-pipeline", "PASS", detail))
+        self._read_reports(report)
+        return True
+
+    def _read_reports(self, report) -> None:
+        """Each dataset's curation report of the run: the pipeline's steps use its execution name as run id."""
+        run_id = report.execution_arn.rsplit(":", 1)[-1]
+        curated_bucket = self.lake.param("storage/curated-bucket")
+        logs = {step.get("dataset"): step.get("logs") for step in report.output.get("steps", [])}
+        for dataset in self.datasets:
+            key = f"{dataset.report_prefix}{run_id}.json"
+            step = emr.StepReport("(transient)", "-", "COMPLETED", report.elapsed_seconds, logs.get(dataset.name))
+            job_report = emr.read_report(self.lake, curated_bucket, key, logs.get(dataset.name))
+            self.runs.append(emr.CurationRun(dataset.name, run_id, step, f"s3://{curated_bucket}/{key}", job_report))
+
+    def _pipeline_failed(self, err: LakeOpsError) -> bool:
+        self.error = self.error or err
+        self.checks.append(Check("run-pipeline", "FAIL", str(err).splitlines()[0]))
+        return False
 
 
 class _DatasetSmoke:
     def __init__(self, test: SmokeTest, dataset):
         self.test, self.lake, self.dataset = test, test.lake, dataset
         self.failed = False
+        self.raw = None
         both = [q for q in dataset.named_queries if set(q.zones) == {"raw", "curated"}]
         self.query = both[0] if both else None
 
-    def _step(self, name: str, action):
+    def step(self, name: str, action):
         step = f"{self.dataset.name}: {name}"
         if self.failed:
             self.test.checks.append(Check(step, "SKIPPED", "an earlier step failed"))
@@ -79,16 +132,17 @@ class _DatasetSmoke:
         self.test.error = self.test.error or err
         self.test.checks.append(Check(step, "FAIL", str(err).splitlines()[0]))
 
-    def run(self) -> None:
-        self._step("upload-sample", self._upload)
-        self._step("crawl raw", self._crawl_raw)
-        raw = self._query("raw")
-        self._step("run-job", self._run_job)
-        self._step("curated partitions registered", self._curated_partitions)
+    def before_curation(self) -> None:
+        self.step("upload-sample", self._upload)
+        self.step("crawl raw", self._crawl_raw)
+        self.raw = self._query("raw")
+
+    def after_curation(self) -> None:
+        self.step("curated partitions registered", self._curated_partitions)
         curated = self._query("curated")
         if self.query:
-            self._step("same results raw vs curated", lambda: _same_results(raw, curated))
-            self._step("curated scans fewer bytes", lambda: _cheaper(raw, curated))
+            self.step("same results raw vs curated", lambda: _same_results(self.raw, curated))
+            self.step("curated scans fewer bytes", lambda: _cheaper(self.raw, curated))
 
     def _query(self, zone: str):
         if not self.query:
@@ -96,7 +150,7 @@ class _DatasetSmoke:
                                           "the contract declares no named query over both zones"))
             return None
         name = self.query.query_name(zone)
-        return self._step(f"query {name}", lambda: _run_query(self.lake, name, self.test.timeout))
+        return self.step(f"query {name}", lambda: _run_query(self.lake, name, self.test.timeout))
 
     def _upload(self):
         report = s3data.upload_sample(self.lake, self.dataset)
@@ -115,7 +169,7 @@ class _DatasetSmoke:
         return report, f"{report.status}; created: {', '.join(report.created) or 'none'}; " \
                        f"updated: {', '.join(report.updated) or 'none'}"
 
-    def _run_job(self):
+    def run_job(self):
         run = emr.run_curation(self.lake, self.dataset, None, None, self.test.timeout)
         self.test.runs.append(run)
         report = run.report

@@ -18,7 +18,7 @@ from lakeops.table import format_bytes
 
 # Error codes meaning "the named resource is not there" across S3, Glue, Athena, EMR and KMS.
 _NOT_FOUND_CODES = {"NoSuchBucket", "NoSuchKey", "404", "NotFound", "EntityNotFoundException",
-                    "NotFoundException", "InvalidRequestException", "NoSuchCluster"}
+                    "NotFoundException", "InvalidRequestException", "NoSuchCluster", "StateMachineDoesNotExist"}
 
 
 class _Absent(Exception):
@@ -99,6 +99,13 @@ def _tls_certificate(lake, not_after: str, now: datetime.datetime | None = None)
     return detail
 
 
+def _state_machine(lake, arn: str) -> str:
+    described = lake.client("stepfunctions").describe_state_machine(stateMachineArn=arn)
+    runs = lake.client("stepfunctions").list_executions(stateMachineArn=arn, maxResults=1)["executions"]
+    last = f", last run {runs[0]['status']} ({runs[0]['name']})" if runs else ", never run"
+    return f"{described['status']}{last}"
+
+
 def _s3_object(lake, uri: str) -> str:
     bucket, _, key = uri.removeprefix("s3://").partition("/")
     size = lake.client("s3").head_object(Bucket=bucket, Key=key)["ContentLength"]
@@ -158,8 +165,17 @@ def dataset_checks(name: str) -> list[tuple]:
     ]
 
 
+
+# A transient stage has no cluster between runs: its pipeline is what there is to check.
+TRANSIENT_CHECKS = [
+    ("curation pipeline", "pipeline/state-machine-arn", _state_machine) if param == "emr/cluster-id" else (resource, param, check)
+    for resource, param, check in CHECKS
+]
+
+
 def stage_status(lake) -> list[StatusRow]:
-    checks = CHECKS[:7] + [c for name in lake.resources.datasets() for c in dataset_checks(name)] + CHECKS[7:]
+    base = TRANSIENT_CHECKS if lake.resources.get("emr/mode") == "transient" else CHECKS
+    checks = base[:7] + [c for name in lake.resources.datasets() for c in dataset_checks(name)] + base[7:]
     return [
         check_row(lake, resource, param, check)
         for resource, param, check in checks

@@ -40,11 +40,14 @@ def tls_location(settings: LakeSettings) -> TlsLocation:
 
 
 class EmrStack(Stack):
-    """The cluster, its roles, security groups and security configuration, and the job script.
+    """The cluster definition, its roles, security groups and security configuration, the job script,
+    and with `emr.mode: long_running` the cluster itself (in `transient` mode the pipeline stack
+    creates one cluster per run from the same definition).
 
-    The job is shipped as a CDK file asset (no deploy-time Lambda) and published with the
-    cluster id and log location under `/<project>/<stage>/emr/`; steps are submitted at run
-    time by the operations CLI or `aws emr add-steps`, never by CloudFormation.
+    The job is shipped as a CDK file asset (no deploy-time Lambda) and published with the mode,
+    the log location and (long_running) the cluster id under `/<project>/<stage>/emr/`; steps
+    are submitted at run time by the pipeline, the operations CLI or `aws emr add-steps`, never
+    by CloudFormation.
     """
 
     def __init__(
@@ -87,7 +90,8 @@ class EmrStack(Stack):
             tls_uri, tls_object_arn = certificate.s3_uri, certificate.object_arn
 
         script = s3_assets.Asset(self, "CurationScript", path=str(CURATION_SCRIPT))
-        roles = EmrRoles(
+        self.vpc, self.subnets = vpc, subnets
+        self.roles = roles = EmrRoles(
             self,
             "Roles",
             grants=LakeGrants(
@@ -111,16 +115,27 @@ class EmrStack(Stack):
             security_groups=EmrSecurityGroups(self, "SecurityGroups", vpc=vpc, name_prefix=settings.prefix),
             roles=roles,
             security_configuration=EmrSecurityConfiguration(
-                self, "SecurityConfiguration", name=f"{settings.prefix}-emr-{tls.source}", key=key, tls_certificate_s3_uri=tls_uri
+                self,
+                "SecurityConfiguration",
+                name=f"{settings.prefix}-emr-{tls.source}",
+                key=key,
+                tls_certificate_s3_uri=tls_uri,
+                kerberos=settings.emr.kerberos,
             ),
             log_uri=log_uri,
+            tags={"project": settings.project, "stage": settings.stage},
         )
         if certificate:
-            # Nodes fetch the zip while they boot: it must exist before the cluster does.
+            # Nodes fetch the zip while they boot: it must exist before the cluster does (a
+            # transient one is created after the whole stack, by the pipeline).
             self.cluster.node.add_dependency(certificate)
+        self.script_uri = script.s3_object_url
+        self.log_uri = log_uri
 
         discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="emr")
-        discovery.publish("cluster-id", self.cluster.cluster.ref, "EMR cluster id")
+        discovery.publish("mode", settings.emr.mode, "EMR cluster mode: long_running or transient (created by the pipeline)")
+        if self.cluster.cluster:
+            discovery.publish("cluster-id", self.cluster.cluster.ref, "EMR cluster id")
         discovery.publish("curation-script-uri", script.s3_object_url, "S3 URI of the curation Spark job")
         discovery.publish("log-uri", log_uri, "S3 prefix of the EMR cluster's logs")
         if certificate:

@@ -11,6 +11,7 @@ from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_config.emr_settings import NetworkSettings
 from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG
+from lake_constructs.processing.nat_instances import nat_instance_provider, secure_nat_instances
 from lake_constructs.shared.service_principals import account_scoped_service
 from stacks.storage_stack import StorageStack
 
@@ -70,7 +71,8 @@ class NetworkStack(Stack):
     the public subnets hold only NAT gateways and map no public IPs); S3 traffic stays on the
     AWS network through a gateway endpoint (which also keeps it off the NAT's per-GB bill);
     all traffic is recorded by VPC flow logs into a log group encrypted with the lake key;
-    the default security group is stripped of its rules. With `nat_gateways: 0` the private
+    the default security group is stripped of its rules. With `nat_provider: instance` the NAT is
+    a small instance per `nat_gateways` instead of a managed gateway (see nat_instances.py). With `nat_gateways: 0` the private
     subnets have no route out at all and reach AWS APIs through the listed interface endpoints.
     """
 
@@ -93,15 +95,19 @@ class NetworkStack(Stack):
                     name=NAT_SUBNETS, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=prefix_length + 4, map_public_ip_on_launch=False
                 )
             )
+        nat_instances = nat_instance_provider(network) if with_nat and network.nat_provider == "instance" else None
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
             ip_addresses=ec2.IpAddresses.cidr(network.vpc_cidr),
             max_azs=2,
             nat_gateways=network.nat_gateways,
+            nat_gateway_provider=nat_instances,
             subnet_configuration=subnets,
             gateway_endpoints={"S3": ec2.GatewayVpcEndpointOptions(service=ec2.GatewayVpcEndpointAwsService.S3)},
         )
+        if nat_instances:
+            secure_nat_instances(nat_instances, network.vpc_cidr)
         for subnet in self.vpc.select_subnets(subnet_group_name=CLUSTER_SUBNETS).subnets:
             Tags.of(subnet).add(*EMR_MANAGED_TAG)
         for subnet in self.vpc.public_subnets:

@@ -7,7 +7,9 @@ from stacks.analytics_stack import AnalyticsStack
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import EmrStack
 from stacks.interactive_stack import InteractiveStack
+from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
+from stacks.pipeline_stack import PipelineStack
 from stacks.quicksight_stack import QuickSightStack
 from stacks.storage_stack import StorageStack
 from stacks.studio_stack import StudioStack
@@ -45,6 +47,20 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
             stacks["interactive"] = InteractiveStack(
                 app, name("interactive"), settings=settings, storage=storage, catalog=catalog, network=network, emr=stacks["emr"], **common
             )
+        stacks["pipeline"] = PipelineStack(
+            app, name("pipeline"), settings=settings, storage=storage, catalog=catalog, emr=stacks["emr"], **common
+        )
+    stacks["monitoring"] = MonitoringStack(
+        app,
+        name("monitoring"),
+        settings=settings,
+        storage=storage,
+        analytics=analytics,
+        quicksight_stack=stacks.get("quicksight"),
+        emr=stacks.get("emr"),
+        pipeline=stacks.get("pipeline"),
+        **common,
+    )
     for stack in stacks.values():
         if stack is not stacks.get("quicksight"):
             assign(stack, DEPLOY)

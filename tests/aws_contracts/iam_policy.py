@@ -45,12 +45,15 @@ class Unsupported(Exception):
     """The policy uses IAM syntax this evaluator does not implement."""
 
 
+Principal = Mapping[str, str] | str
+
+
 def allows(
     policies: Iterable[Mapping],
     action: str,
     resource: str,
     context: Mapping[str, Any] | None = None,
-    principal: Mapping[str, str] | None = None,
+    principal: Principal | None = None,
 ) -> bool:
     return decision(policies, action, resource, context, principal) == "allow"
 
@@ -60,15 +63,17 @@ def decision(
     action: str,
     resource: str,
     context: Mapping[str, Any] | None = None,
-    principal: Mapping[str, str] | None = None,
+    principal: Principal | None = None,
 ) -> str:
     """'allow', 'explicit-deny' or 'implicit-deny' for one request.
 
     Without `principal` the policies are identity policies (a statement with a Principal raises
-    `Unsupported`); with it, e.g. `{"Service": "logs.eu-west-1.amazonaws.com"}` or
-    `{"AWS": "arn:aws:iam::111122223333:role/r"}`, they are resource policies.
+    `Unsupported`); with it, e.g. `{"Service": "logs.eu-west-1.amazonaws.com"}`,
+    `{"AWS": "arn:aws:iam::111122223333:role/r"}` or just the service name or ARN as a string,
+    they are resource policies.
     """
     context = context or {}
+    principal = as_principal(principal)
     allowed = False
     for policy in policies:
         statements = policy["Statement"]
@@ -83,13 +88,14 @@ def decision(
 def key_policy_allows(
     key_policy: Mapping,
     identity_policies: Iterable[Mapping],
-    principal: Mapping[str, str],
+    principal: Principal,
     action: str,
     key_arn: str,
     context: Mapping[str, Any] | None = None,
 ) -> bool:
     """KMS's rule: the key policy must allow the caller, directly or by naming its account (which
     delegates to IAM, so the caller's identity policies must allow too); any Deny wins."""
+    principal = as_principal(principal)
     verdict = decision([key_policy], action, key_arn, context, principal)
     if verdict == "explicit-deny":
         return False
@@ -98,6 +104,15 @@ def key_policy_allows(
         return True
     delegated = verdict == "allow"
     return delegated and "AWS" in principal and decision(list(identity_policies), action, key_arn, context) == "allow"
+
+
+def as_principal(principal: Principal | None) -> Mapping[str, str] | None:
+    """A caller as IAM names it: a string is an AWS principal (an ARN, an account id, "*") or a service."""
+    if principal is None or isinstance(principal, Mapping):
+        return principal
+    if principal == "*" or principal.startswith("arn:") or re.fullmatch(r"\d{12}", principal):
+        return {"AWS": principal}
+    return {"Service": principal}
 
 
 def _statements(policy: Mapping) -> list[Mapping]:
@@ -305,19 +320,30 @@ ARN_FORMATS = {
 }
 
 
-def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None, pseudo: Mapping[str, str] | None = None) -> Any:
+def render(
+    value: Any,
+    template: Mapping,
+    names: Mapping[str, str] | None = None,
+    stacks: Mapping[str, Mapping] | None = None,
+    *,
+    pseudo: Mapping[str, str] | None = None,
+) -> Any:
     """`value` with every intrinsic replaced by a concrete string.
 
     A Ref to a resource renders as `names[logical id]` if given, else the logical id (the
-    physical name CloudFormation would generate is as opaque to a policy as that). `pseudo`
-    overrides pseudo parameters, e.g. `{"AWS::Partition": "aws-cn", "AWS::URLSuffix": "amazonaws.com.cn"}`.
+    physical name CloudFormation would generate is as opaque to a policy as that); a GetAtt as
+    `names["<logical id>.<attribute>"]` if given. A Fn::GetStackOutput (CDK's weak cross-stack
+    reference) renders the output's value in its own template from `stacks` (stack name ->
+    template), or `names["<stack>.<output>"]` (see `stack_outputs`), else "<stack.output>".
+    `pseudo` overrides pseudo parameters, e.g. `{"AWS::Partition": "aws-cn", "AWS::URLSuffix":
+    "amazonaws.com.cn"}`.
     """
     names = names or {}
     values = {**PSEUDO, **(pseudo or {})}
     resources = template.get("Resources", {})
 
-    def again(item: Any) -> Any:
-        return render(item, template, names, pseudo)
+    def again(item: Any, in_template: Mapping = template) -> Any:
+        return render(item, in_template, names, stacks, pseudo=pseudo)
 
     if isinstance(value, list):
         return [again(item) for item in value]
@@ -332,6 +358,8 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
         return names.get(ref, ref)
     if "Fn::GetAtt" in value:
         logical_id, attribute = value["Fn::GetAtt"]
+        if f"{logical_id}.{attribute}" in names:
+            return names[f"{logical_id}.{attribute}"]
         resource_type = resources.get(logical_id, {}).get("Type")
         if attribute == "Arn" and resource_type in ARN_FORMATS:
             return ARN_FORMATS[resource_type].format(
@@ -354,10 +382,11 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
 
         return re.sub(r"\$\{([^}!]+)\}", substitute, text)
     if "Fn::GetStackOutput" in value:
-        # Another stack's output (weak cross-stack reference): `names["<stack>.<output>"]`, from
-        # that stack's template (see `stack_outputs`), else an opaque placeholder.
         output = value["Fn::GetStackOutput"]
-        key = f"{output['StackName']}.{output['OutputName']}"
+        stack, name = output["StackName"], output["OutputName"]
+        if stacks and stack in stacks:
+            return again(stacks[stack]["Outputs"][name]["Value"], stacks[stack])
+        key = f"{stack}.{name}"
         return names.get(key, f"<{key}>")
     if "Fn::Select" in value:
         index, items = value["Fn::Select"]
@@ -366,23 +395,36 @@ def render(value: Any, template: Mapping, names: Mapping[str, str] | None = None
 
 
 def role_policies(
-    template: Mapping, role_logical_id: str, names: Mapping[str, str] | None = None, pseudo: Mapping[str, str] | None = None
+    template: Mapping,
+    role_logical_id: str,
+    names: Mapping[str, str] | None = None,
+    stacks: Mapping[str, Mapping] | None = None,
+    *,
+    pseudo: Mapping[str, str] | None = None,
 ) -> list[dict]:
     """Every identity policy document attached to a role in `template`, rendered.
 
-    Covers customer-managed policies (`Roles` of AWS::IAM::ManagedPolicy), inline policies
-    (AWS::IAM::Policy and the role's `Policies`), not AWS-managed ones (pass those separately).
+    Covers customer-managed policies (`Roles` of AWS::IAM::ManagedPolicy, or the role's
+    `ManagedPolicyArns` naming one of the template), inline policies (AWS::IAM::Policy and the
+    role's `Policies`), not AWS-managed ones (pass those separately).
     """
     documents = []
     resources = template.get("Resources", {})
     role = resources[role_logical_id]["Properties"]
+
+    def rendered(document: Mapping) -> Any:
+        return render(document, template, names, stacks, pseudo=pseudo)
+
     for inline in role.get("Policies", []):
-        documents.append(render(inline["PolicyDocument"], template, names, pseudo))
+        documents.append(rendered(inline["PolicyDocument"]))
+    for arn in role.get("ManagedPolicyArns", []):
+        if isinstance(arn, dict) and resources.get(arn.get("Ref"), {}).get("Type") == "AWS::IAM::ManagedPolicy":
+            documents.append(rendered(resources[arn["Ref"]]["Properties"]["PolicyDocument"]))
     for resource in resources.values():
         if resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
             attached = resource["Properties"].get("Roles", [])
             if {"Ref": role_logical_id} in attached:
-                documents.append(render(resource["Properties"]["PolicyDocument"], template, names, pseudo))
+                documents.append(rendered(resource["Properties"]["PolicyDocument"]))
     return documents
 
 
@@ -393,6 +435,6 @@ def stack_outputs(
     `names`): pass it as `names` when rendering a stack that reads those outputs through
     Fn::GetStackOutput."""
     return {
-        f"{stack_name}.{name}": render(output["Value"], template, names, pseudo)
+        f"{stack_name}.{name}": render(output["Value"], template, names, pseudo=pseudo)
         for name, output in template.get("Outputs", {}).items()
     }

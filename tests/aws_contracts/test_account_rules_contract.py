@@ -44,12 +44,19 @@ def test_only_the_node_groups_allow_all_egress(stage):
         if any(is_allow_all(rule) for rule in effective_egress(stage.template_json(stack), group_id)):
             open_groups.add(f"{stack}/{group_id}")
     node_groups = {
-        f"{stack}/{props['Instances'][role]['Fn::GetAtt'][0]}"
-        for stack, _, props in every_resource(stage, "AWS::EMR::Cluster")
+        f"{stack}/{stage.emr_cluster_properties(stack)['Instances'][role]['Fn::GetAtt'][0]}"
+        for stack in ("emr", "interactive")
+        if stack in stage.stacks
         for role in ("EmrManagedMasterSecurityGroup", "EmrManagedSlaveSecurityGroup")
     }
-    # Every cluster's EMR-managed primary and core/task groups, and nothing else.
-    assert node_groups and open_groups == node_groups
+    # A NAT instance (network.nat_provider instance) forwards the nodes' traffic: it must send anywhere.
+    nat_groups = {
+        f"network/{group['Fn::GetAtt'][0]}"
+        for _, _, props in every_resource(stage, "AWS::EC2::Instance")
+        for group in [*props.get("SecurityGroupIds", []), *(g for i in props.get("NetworkInterfaces", []) for g in i.get("GroupSet", []))]
+    }
+    # Every cluster's EMR-managed primary and core/task groups (and NAT instances), nothing else.
+    assert node_groups and open_groups == node_groups | nat_groups
 
 
 def test_the_service_access_group_sends_only_8443_to_the_nodes(stage):

@@ -35,7 +35,8 @@ class Launch:
     def __init__(self, synth):
         emr = synth.template_json("emr")
         network = synth.template_json("network")
-        (self.cluster,) = resources_of(emr, "AWS::EMR::Cluster").values()
+        # The long-running cluster, or in transient mode (dev) the one the pipeline creates.
+        self.cluster = {"Properties": synth.emr_cluster_properties()}
         props = self.cluster["Properties"]
         self.cluster_tags = tags(self.cluster)
         self.subnet_tags = []
@@ -67,9 +68,10 @@ class Launch:
         return subnets + [(f"{EC2}:security-group/sg-{key}", self.group_tags[key]) for key in groups]
 
 
-@pytest.fixture(scope="module")
-def launch(dev) -> Launch:
-    return Launch(dev)
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def launch(request) -> Launch:
+    """Both modes: dev's transient cluster (created by the pipeline) and prod's long-running one."""
+    return Launch(request.getfixturevalue(request.param))
 
 
 def nodes(launch: Launch, tags: dict) -> list[tuple[str, dict]]:

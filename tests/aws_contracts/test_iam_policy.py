@@ -155,3 +155,39 @@ def test_render_in_another_partition():
     template = {"Resources": {"Role": {"Type": "AWS::IAM::Role"}}}
     assert render({"Fn::GetAtt": ["Role", "Arn"]}, template, pseudo=china) == "arn:aws-cn:iam::111122223333:role/Role"
     assert render({"Fn::Sub": "ec2.${AWS::URLSuffix}"}, {}, pseudo=china) == "ec2.amazonaws.com.cn"
+
+
+def test_principals_may_be_given_as_strings():
+    key_policy = policy(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"Service": "cloudwatch.amazonaws.com"}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}}},
+    )
+    context = {"aws:SourceAccount": "111122223333"}
+    assert allows([key_policy], "kms:GenerateDataKey", "key", context, principal="cloudwatch.amazonaws.com")
+    assert not allows([key_policy], "kms:GenerateDataKey", "key", context, principal="events.amazonaws.com")
+    assert not allows([key_policy], "kms:GenerateDataKey", "key", {}, principal="cloudwatch.amazonaws.com")
+    # An account's root stands for its principals; another account's role is not one of them.
+    assert allows([key_policy], "kms:Decrypt", "key", principal="arn:aws:iam::111122223333:role/reader")
+    assert not allows([key_policy], "kms:Decrypt", "key", principal="arn:aws:iam::444455556666:role/reader")
+    anyone = policy({"Effect": "Allow", "Principal": "*", "Action": "sns:Publish", "Resource": "topic"})
+    assert allows([anyone], "sns:Publish", "topic", principal="events.amazonaws.com")
+
+
+def test_render_cross_stack_outputs_and_attribute_names():
+    producer = {"Resources": {"Group": {"Type": "AWS::EC2::SecurityGroup"}},
+                "Outputs": {"ExportGroup": {"Value": {"Fn::GetAtt": ["Group", "GroupId"]}}}}
+    reference = {"Fn::GetStackOutput": {"StackName": "producer", "OutputName": "ExportGroup", "Region": {"Ref": "AWS::Region"}}}
+    assert render(reference, {}, {"Group.GroupId": "sg-0123"}, {"producer": producer}) == "sg-0123"
+    assert render(reference, {}) == "<producer.ExportGroup>"
+
+
+def test_role_policies_follow_managed_policy_arns_of_the_template():
+    from tests.aws_contracts.iam_policy import role_policies
+
+    document = policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"})
+    template = {"Resources": {
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": [{"Ref": "Policy"}, "arn:aws:iam::aws:policy/X"]}},
+        "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": document}},
+    }}
+    assert role_policies(template, "Role") == [document]

@@ -120,9 +120,13 @@ class Deployed:
             "catalog/raw-database": self.raw_database,
             "catalog/curated-database": self.curated_database,
             "analytics/workgroup": self.workgroup,
+            "emr/mode": "long_running",
             "emr/cluster-id": self.cluster_id,
             "emr/curation-script-uri": self.script_uri,
             "emr/log-uri": self.log_uri,
+            "pipeline/state-machine-arn": f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:datalake-dev-pipeline",
+            "pipeline/log-group": "/aws/vendedlogs/states/datalake-dev-pipeline",
+            "pipeline/dead-letter-queue": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/datalake-dev-schedule-dlq",
         }
         for dataset in self.datasets:
             path = f"catalog/datasets/{dataset.name}"

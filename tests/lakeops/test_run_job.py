@@ -43,7 +43,7 @@ def test_submits_the_datasets_curation_job_and_prints_its_report(deployed, sim, 
         dataset, script_uri=deployed.script_uri, raw_bucket=deployed.raw_bucket, curated_bucket=deployed.curated_bucket,
         database=deployed.curated_database, run_id=run_id, start_date="2024-01-01", end_date="2024-01-02",
     )
-    assert step.name == f"curate-{dataset.name} 2024-01-01..2024-01-02"
+    assert step.name == f"{PREFIX}-curate-{dataset.name} 2024-01-01..2024-01-02"
     report_uri = f"s3://{deployed.curated_bucket}/{dataset.report_prefix}{run_id}.json"
     assert result.stdout == (
         f"Step {step.id} on cluster {deployed.cluster_id}: COMPLETED in 0s\n"
@@ -89,7 +89,7 @@ def test_failed_step_prints_failure_details_and_log_location(deployed, sim, run_
     assert result.exit_code == 1
     step_id = cluster(deployed).steps[-1].id
     assert result.stderr.endswith(
-        f"error: EMR step {step_id} (curate-{FIRST.name}) on cluster {deployed.cluster_id} FAILED\n"
+        f"error: EMR step {step_id} ({PREFIX}-curate-{FIRST.name}) on cluster {deployed.cluster_id} FAILED\n"
         "  Reason: Unknown Error.\n"
         "  Message: org.apache.spark.SparkException: Job aborted due to stage failure\n"
         f"  Log file: s3://{deployed.logs_bucket}/emr/{deployed.cluster_id}/steps/s-X/stderr.gz\n"

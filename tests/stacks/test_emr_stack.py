@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from compliance.emr_security_baseline import security_configuration_problems
 from lake_config import load_settings
 from lake_config.emr_settings import capacity_units, is_graviton
+from lake_constructs.processing.cluster_definition import cloudformation_properties
 from lake_constructs.processing.emr_security_configuration import EmrSecurityConfiguration
 from stacks.stage import build_stacks
 from lake_config.datasets import CURATION_SCRIPT
@@ -44,7 +45,13 @@ def one(synth, type_: str) -> dict:
 
 
 def cluster(synth) -> dict:
-    return one(synth, "AWS::EMR::Cluster")
+    """The cluster's CloudFormation properties in either mode. A transient cluster has no
+    AWS::EMR::Cluster: its definition (the pipeline's create request) is rendered the way a
+    long-running one would be, which test_cluster_definition.py proves field by field."""
+    if synth.settings.emr.mode == "long_running":
+        return one(synth, "AWS::EMR::Cluster")
+    stack = synth.stacks["emr"]
+    return cloudformation_properties(stack.resolve(stack.cluster.request), kdc_admin_password=None)
 
 
 def policy_statements(synth, name: str) -> list[dict]:
@@ -243,7 +250,8 @@ def test_cluster_uses_the_security_configuration_and_nag_emr4_emr5_are_acknowled
     (logical_id,) = resources(stage, "AWS::EMR::SecurityConfiguration")
     assert cluster(stage)["SecurityConfiguration"] == {"Ref": logical_id}
     acks = {(a.rule, a.path) for a in emr_acknowledgments(stage) if a.rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
-    assert acks == {(rule, f"{stage.settings.prefix}-emr/Cluster/Resource") for rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
+    expected = {(rule, f"{stage.settings.prefix}-emr/Cluster/Resource") for rule in ("AwsSolutions-EMR4", "AwsSolutions-EMR5")}
+    assert acks == (expected if stage.settings.emr.mode == "long_running" else set())
 
 
 # --- TLS material -------------------------------------------------------------------------
@@ -274,12 +282,20 @@ def test_a_private_ca_zip_replaces_the_generator(ephemeral):
 # --- Kerberos -----------------------------------------------------------------------------
 
 
-def test_kdc_password_is_a_generated_secret_passed_by_dynamic_reference(stage):
-    kerberos = cluster(stage)["KerberosAttributes"]
-    (secret_id, secret), = resources(stage, "AWS::SecretsManager::Secret").items()
+def test_kdc_password_is_a_generated_secret_passed_by_dynamic_reference(prod):
+    kerberos = cluster(prod)["KerberosAttributes"]
+    (secret_id, secret), = resources(prod, "AWS::SecretsManager::Secret").items()
     assert kerberos["KdcAdminPassword"] == {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": secret_id}, ":SecretString:::}}"]]}
     assert "GenerateSecretString" in secret["Properties"] and "SecretString" not in secret["Properties"]
     assert is_lake_key(secret["Properties"]["KmsKeyId"])
+
+
+def test_a_transient_clusters_request_carries_no_password(dev):
+    """The pipeline's create-cluster function reads the secret (tests/orchestration)."""
+    (secret,) = resources(dev, "AWS::SecretsManager::Secret").values()
+    assert "GenerateSecretString" in secret["Properties"] and is_lake_key(secret["Properties"]["KmsKeyId"])
+    assert not resources(dev, "AWS::EMR::Cluster")
+    assert "KdcAdminPassword" not in json.dumps(dev.stacks["emr"].resolve(dev.stacks["emr"].cluster.request))
 
 
 def test_no_literal_password_anywhere_in_the_template(stage):
@@ -294,9 +310,12 @@ def test_no_literal_password_anywhere_in_the_template(stage):
                 yield from passwords(value)
 
     template = stage.template_json("emr")
+    secrets = set(resources(stage, "AWS::SecretsManager::Secret"))
+    # The pipeline stack reads the secret's ARN (not its value) through a cross-stack output.
+    outputs = {k: o for k, o in template.get("Outputs", {}).items() if o["Value"] not in [{"Ref": s} for s in secrets]}
     found = [item for r in template["Resources"].values() for item in passwords(r.get("Properties", {}))]
-    found += list(passwords(template.get("Outputs", {}))) + list(passwords(template.get("Parameters", {})))
-    assert [key for key, _ in found] == ["KdcAdminPassword"]
+    found += list(passwords(outputs)) + list(passwords(template.get("Parameters", {})))
+    assert [key for key, _ in found] == (["KdcAdminPassword"] if stage.settings.emr.mode == "long_running" else [])
     assert all(json.dumps(value).startswith('{"Fn::Join": ["", ["{{resolve:secretsmanager:') for _, value in found)
 
 
@@ -357,12 +376,16 @@ def test_service_access_group_takes_9443_from_the_primary_and_sends_8443_to_the_
     assert sorted((r["FromPort"], r["DestinationSecurityGroupId"]["Fn::GetAtt"][0]) for r in egress) == sorted([(8443, primary), (8443, core)])
 
 
-def test_cluster_waits_for_every_policy_and_security_group_rule(stage):
-    (cluster_resource,) = resources(stage, "AWS::EMR::Cluster").values()
+def test_cluster_waits_for_every_policy_and_security_group_rule(prod):
+    (cluster_resource,) = resources(prod, "AWS::EMR::Cluster").values()
     depends_on = set(cluster_resource["DependsOn"])
-    rules = set(resources(stage, "AWS::EC2::SecurityGroupIngress")) | set(resources(stage, "AWS::EC2::SecurityGroupEgress"))
-    policies = {k for k in resources(stage, "AWS::IAM::ManagedPolicy") if k.startswith("Roles")}
+    rules = set(resources(prod, "AWS::EC2::SecurityGroupIngress")) | set(resources(prod, "AWS::EC2::SecurityGroupEgress"))
+    policies = {k for k in resources(prod, "AWS::IAM::ManagedPolicy") if k.startswith("Roles")}
     assert rules | policies <= depends_on
+
+
+def test_a_transient_cluster_is_created_only_after_the_whole_emr_stack(dev):
+    assert dev.stacks["emr"] in dev.stacks["pipeline"].dependencies
 
 
 # --- IAM ----------------------------------------------------------------------------------
@@ -474,10 +497,14 @@ def test_curation_script_is_a_file_asset_read_by_the_nodes_and_published(stage):
     assert script_object.endswith(f'/{asset_hash}.py"]]' + "}"), "exactly the script object, no wildcard"
     parameters = {p["Properties"]["Name"]: p["Properties"]["Value"] for p in resources(stage, "AWS::SSM::Parameter").values()}
     prefix = f"{stage.settings.ssm_prefix}/emr/"
-    assert set(parameters) == {f"{prefix}cluster-id", f"{prefix}curation-script-uri", f"{prefix}log-uri", f"{prefix}tls-certificate-not-after"}
+    long_running = stage.settings.emr.mode == "long_running"
+    expected = {f"{prefix}mode", f"{prefix}curation-script-uri", f"{prefix}log-uri", f"{prefix}tls-certificate-not-after"}
+    assert set(parameters) == expected | ({f"{prefix}cluster-id"} if long_running else set())
     assets_bucket = "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
     assert parameters[f"{prefix}curation-script-uri"] == {"Fn::Sub": f"s3://{assets_bucket}/{asset_hash}.py"}
-    assert parameters[f"{prefix}cluster-id"] == {"Ref": next(iter(resources(stage, "AWS::EMR::Cluster")))}
+    assert parameters[f"{prefix}mode"] == stage.settings.emr.mode
+    if long_running:
+        assert parameters[f"{prefix}cluster-id"] == {"Ref": next(iter(resources(stage, "AWS::EMR::Cluster")))}
     assert parameters[f"{prefix}log-uri"] == cluster(stage)["LogUri"]
 
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from compliance.emr_security_baseline import security_configuration_problems
-from lake_constructs.processing.emr_cluster import APPLICATIONS, STUDIO_APPLICATIONS, cluster_applications
+from lake_constructs.processing.cluster_definition import APPLICATIONS, STUDIO_APPLICATIONS, cluster_applications
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows, render, role_policies
 
 KERBEROS_RULES = {"AwsSolutions-EMR6", "HIPAA.Security-EMRKerberosEnabled", "PCI.DSS.321-EMRKerberosEnabled"}
@@ -37,7 +37,7 @@ def test_applications_follow_the_studio_setting():
 
 
 def test_only_the_interactive_cluster_runs_what_studio_needs(stage):
-    curation = {a["Name"] for a in cluster_of(stage.template_json("emr"))["Applications"]}
+    curation = {a["Name"] for a in stage.emr_cluster_properties()["Applications"]}
     assert not curation & set(STUDIO_APPLICATIONS), "the curation cluster never runs Livy or Jupyter Enterprise Gateway"
     if stage.settings.studio.enabled:
         assert [a["Name"] for a in cluster_of(stage.template_json("interactive"))["Applications"]] == list(cluster_applications(studio=True))
@@ -77,7 +77,7 @@ def test_kerberos_findings_are_acknowledged_on_the_interactive_cluster_only(dev)
 
 
 def test_sized_like_the_curation_cluster_with_the_studio_idle_timeout(dev, interactive):
-    props, curation = cluster_of(interactive), cluster_of(dev.template_json("emr"))
+    props, curation = cluster_of(interactive), dev.emr_cluster_properties()
     assert props["AutoTerminationPolicy"]["IdleTimeout"] == dev.settings.studio.idle_timeout_seconds
     assert props["ManagedScalingPolicy"] == curation["ManagedScalingPolicy"]
     assert props["Instances"]["Ec2SubnetIds"] == curation["Instances"]["Ec2SubnetIds"]

@@ -43,9 +43,14 @@ def test_cluster_subnets_are_private_in_two_azs_and_tagged_for_emr(stage):
         assert EMR_TAG in subnet["Properties"]["Tags"]
 
 
-def test_nat_gateways_as_configured_in_public_subnets_without_public_ips(stage):
+NAT_RESOURCE = {"gateway": ("AWS::EC2::NatGateway", "NatGatewayId"), "instance": ("AWS::EC2::Instance", "InstanceId")}
+
+
+def test_nat_as_configured_in_public_subnets_without_public_ips(stage):
+    network = stage.settings.network
+    nat_type, other = (NAT_RESOURCE[network.nat_provider][0], NAT_RESOURCE[{"gateway": "instance", "instance": "gateway"}[network.nat_provider]][0])
+    assert len(resources(stage, nat_type)) == network.nat_gateways and not resources(stage, other)
     nat_subnets = subnets(stage, "nat")
-    assert len(resources(stage, "AWS::EC2::NatGateway")) == stage.settings.network.nat_gateways == {"dev": 1, "prod": 2}[stage.stage]
     assert all(s["Properties"]["MapPublicIpOnLaunch"] is False for s in nat_subnets.values())
     assert all(EMR_TAG not in s["Properties"]["Tags"] for s in nat_subnets.values()), "EMR may only use the cluster subnets"
 
@@ -58,7 +63,25 @@ def test_cluster_subnets_route_out_through_nat_only(stage):
         if a["Properties"]["SubnetId"]["Ref"] in cluster_ids
     }
     routes = [r["Properties"] for r in resources(stage, "AWS::EC2::Route").values() if r["Properties"]["RouteTableId"]["Ref"] in tables]
-    assert len(routes) == 2 and all("NatGatewayId" in r and "GatewayId" not in r for r in routes)
+    target = NAT_RESOURCE[stage.settings.network.nat_provider][1]
+    assert len(routes) == 2 and all(target in r and "GatewayId" not in r for r in routes)
+
+
+def test_a_nat_instance_translates_only_https_from_the_vpc_with_imdsv2_and_an_encrypted_disk(dev):
+    assert dev.settings.network.nat_provider == "instance"
+    (instance,) = resources(dev, "AWS::EC2::Instance").values()
+    props = instance["Properties"]
+    assert props["InstanceType"] == dev.settings.network.nat_instance_type
+    assert props["SourceDestCheck"] is False, "a NAT instance forwards traffic that is not its own"
+    assert props["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}
+    assert all(m["Ebs"]["Encrypted"] is True for m in props["BlockDeviceMappings"])
+    (interface,) = props["NetworkInterfaces"]
+    assert interface["AssociatePublicIpAddress"] is True and interface["SubnetId"]["Ref"] in subnets(dev, "nat")
+    (group_id,) = [g["Fn::GetAtt"][0] for g in interface["GroupSet"]]
+    ingress = [r["Properties"] for r in resources(dev, "AWS::EC2::SecurityGroupIngress").values() if r["Properties"]["GroupId"]["Fn::GetAtt"][0] == group_id]
+    inline = resources(dev, "AWS::EC2::SecurityGroup")[group_id]["Properties"].get("SecurityGroupIngress", [])
+    rules = [(r["IpProtocol"], r["FromPort"], r["ToPort"], r["CidrIp"]) for r in ingress + inline]
+    assert rules == [("tcp", 443, 443, dev.settings.network.vpc_cidr)]
 
 
 def test_s3_gateway_endpoint_serves_the_cluster_subnets(stage):
@@ -109,9 +132,9 @@ def test_without_nat_the_subnets_are_isolated_and_reach_aws_through_endpoints(is
     services = sorted(json.dumps(e["ServiceName"]).split(".")[-1].rstrip('"]}') for e in interface)
     assert services == sorted(ISOLATED["interface_endpoints"])
     assert all(e["PrivateDnsEnabled"] is True for e in interface)
-    # The cluster still lands in exactly these subnets.
-    (cluster_resource,) = isolated.template("emr").find_resources("AWS::EMR::Cluster").values()
-    assert json.dumps(cluster_resource["Properties"]["Instances"]["Ec2SubnetIds"]).count("clusterSubnet") == 2
+    # The cluster (a transient one in dev: its definition) still lands in exactly these subnets.
+    emr = isolated.stacks["emr"]
+    assert json.dumps(emr.resolve(emr.cluster.request)["Instances"]["Ec2SubnetIds"]).count("clusterSubnet") == 2
 
 
 def test_an_existing_vpc_takes_the_route_tables_of_its_subnets():

@@ -51,8 +51,7 @@ def test_only_dev_ships_with_studio_and_its_interactive_cluster(dev, prod):
 
 def test_studio_runs_in_the_private_cluster_subnets_with_its_groups(dev, studio):
     _, props = only(studio, "AWS::EMR::Studio")
-    emr = dev.template_json("emr")
-    cluster = next(iter(resources(emr, "AWS::EMR::Cluster").values()))["Properties"]
+    cluster = dev.emr_cluster_properties()
     assert props["SubnetIds"] == cluster["Instances"]["Ec2SubnetIds"]
     assert props["AuthMode"] == dev.settings.studio.auth_mode == "IAM" and "UserRole" not in props
     groups = {k: g["Properties"]["GroupDescription"] for k, g in resources(studio, "AWS::EC2::SecurityGroup").items()}

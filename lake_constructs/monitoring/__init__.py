@@ -1,0 +1,1 @@
+"""Monitoring: the stage's notification topic, failure rules, alarms, budget and dashboard."""

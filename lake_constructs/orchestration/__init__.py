@@ -1,0 +1,1 @@
+"""Orchestration: the scheduled curation pipeline, its cluster sweeper and schedule."""

@@ -1,0 +1,347 @@
+"""Runs the synthesized state machines in moto, against moto's EMR, Glue, SSM, SNS and Lambda.
+
+moto executes Amazon States Language (`execute_state_machine`) with its `aws-sdk:` integrations
+calling its own backends, and `lambda:invoke` calling its Lambda backend. What moto does not do
+on its own, and what this module adds (by patching moto, never the code under test):
+
+* Lambda needs Docker to run a function: the pipeline cluster handler runs in-process instead,
+  with the function's environment, so its boto3 calls reach moto like the state machine's.
+* EMR clusters are WAITING at once and steps never finish: a planned outcome per cluster (by
+  creation order) and per step (by step name) sets their states, StateChangeReason.Code
+  included (moto reports only a message).
+* Glue Data Quality is not implemented: the three calls the pipeline makes are added, with a
+  planned score per ruleset.
+* aws-sdk results keep boto3's datetime objects, which moto then cannot serialize into the
+  execution's output; Step Functions returns timestamps as text, and so does the patch. For
+  Step Functions' own API (camelCase on the wire) a task names parameters and reads results
+  in PascalCase ("Parameters in Step Functions are expressed in PascalCase"); moto passes
+  them through unchanged, the patch converts as Step Functions does.
+* Timing: Wait states wait `wait_seconds` and retries 1 s (moto really sleeps; ASL allows
+  no shorter retry). Nothing else of the definitions is changed.
+
+The definitions come from the synthesized templates, rendered with iam_policy.render and the
+physical names of what this module creates in moto.
+"""
+import io
+import json
+import logging
+import os
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+
+import boto3
+from moto.awslambda.models import LambdaFunction
+from moto.emr.models import Cluster, ElasticMapReduceBackend, Step
+from moto.events.models import EventPattern
+from moto.glue.responses import GlueResponse
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
+    StateTaskServiceAwsSdk,
+)
+
+from tests.aws_contracts.iam_policy import ACCOUNT, REGION, render
+from tests.helpers import ROOT
+
+HANDLER = ROOT / "lambdas" / "pipeline_cluster" / "handler.py"
+PASSWORD = "kdc-admin-" + uuid.uuid4().hex
+TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+
+
+def client(service: str):
+    return boto3.client(service, region_name=REGION)
+
+
+@dataclass
+class ClusterOutcome:
+    state: str = "WAITING"
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class StepOutcome:
+    state: str = "COMPLETED"
+    polls: int = 1
+    failure: dict | None = None
+
+
+@dataclass
+class Plan:
+    """What moto's EMR and Glue do next."""
+
+    clusters: list[ClusterOutcome] = field(default_factory=list)
+    steps: dict[str, StepOutcome] = field(default_factory=dict)
+    quality_scores: dict[str, float] = field(default_factory=dict)
+    lambda_error: str | None = None
+
+
+def install(monkeypatch, plan: Plan) -> None:
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", ACCOUNT)
+    # moto logs every failed state with the whole parsed program; the tests read the history.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    _patch_lambda(monkeypatch, plan)
+    _patch_emr(monkeypatch, plan)
+    _patch_data_quality(monkeypatch, plan)
+    _patch_sdk_results(monkeypatch)
+
+
+def _patch_sdk_results(monkeypatch) -> None:
+    original = StateTaskServiceAwsSdk._eval_service_task
+
+    def eval_service_task(task, env, resource_runtime_part, normalised_parameters, *args, **kwargs):
+        camel_case_api = task.resource.api_name == "sfn"
+        if camel_case_api:  # the task names parameters in PascalCase, the API in camelCase
+            normalised_parameters = {key[0].lower() + key[1:]: value for key, value in normalised_parameters.items()}
+        original(task, env, resource_runtime_part, normalised_parameters, *args, **kwargs)
+        result = json.loads(json.dumps(env.stack.pop(), default=lambda value: value.isoformat()))
+        if camel_case_api:
+            result = {key[0].upper() + key[1:]: value for key, value in result.items()}
+        env.stack.append(result)
+
+    monkeypatch.setattr(StateTaskServiceAwsSdk, "_eval_service_task", eval_service_task)
+
+
+def _patch_lambda(monkeypatch, plan: Plan) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("pipeline_cluster_handler", HANDLER)
+    handler = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handler)
+
+    def invoke(function, event=None):
+        if plan.lambda_error:
+            return json.dumps({"errorType": plan.lambda_error, "errorMessage": "planned failure"}), True, ""
+        saved = dict(os.environ)
+        # What the Lambda runtime sets, and the function's own environment.
+        os.environ.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, **function.environment_vars})
+        try:
+            result = handler.handler(json.loads(event) if isinstance(event, str) else event)
+            return json.dumps(result), False, ""
+        except Exception as error:  # the handler's errors reach Step Functions as Lambda does it
+            return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}), True, ""
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke)
+
+
+def _patch_emr(monkeypatch, plan: Plan) -> None:
+    original_run = ElasticMapReduceBackend.run_job_flow
+    original_add = ElasticMapReduceBackend.add_job_flow_steps
+    original_describe = ElasticMapReduceBackend.describe_step
+    original_status = Cluster.status
+    original_step_status = Step.status
+
+    def run_job_flow(backend, **kwargs):
+        cluster = original_run(backend, **kwargs)
+        outcome = plan.clusters.pop(0) if plan.clusters else ClusterOutcome()
+        cluster.state = outcome.state
+        cluster.state_change_code = outcome.code
+        cluster.last_state_change_reason = outcome.message
+        return cluster
+
+    def status(cluster):
+        result = original_status.fget(cluster)
+        if getattr(cluster, "state_change_code", None):
+            result["StateChangeReason"]["Code"] = cluster.state_change_code
+        return result
+
+    def add_job_flow_steps(backend, job_flow_id, steps):
+        added = original_add(backend, job_flow_id, steps)
+        for step in added:
+            step.outcome = plan.steps.get(step.name, StepOutcome())
+            step.polls = 0
+        return added
+
+    def describe_step(backend, cluster_id, step_id):
+        step = original_describe(backend, cluster_id, step_id)
+        outcome = getattr(step, "outcome", None)
+        if outcome and step.state in ("PENDING", "RUNNING"):
+            step.polls += 1
+            if outcome.state != "RUNNING" and step.polls >= outcome.polls:
+                step.state = outcome.state
+                step.failure_details = outcome.failure
+        return step
+
+    def step_status(step):
+        result = original_step_status.fget(step)
+        if getattr(step, "failure_details", None):
+            result["FailureDetails"] = step.failure_details
+        return result
+
+    monkeypatch.setattr(ElasticMapReduceBackend, "run_job_flow", run_job_flow)
+    monkeypatch.setattr(Cluster, "status", property(status))
+    monkeypatch.setattr(ElasticMapReduceBackend, "add_job_flow_steps", add_job_flow_steps)
+    monkeypatch.setattr(ElasticMapReduceBackend, "describe_step", describe_step)
+    monkeypatch.setattr(Step, "status", property(step_status))
+
+
+def _patch_data_quality(monkeypatch, plan: Plan) -> None:
+    runs: dict[str, dict] = {}
+
+    def start(response):
+        body = json.loads(response.body)
+        run_id = f"dqrun-{uuid.uuid4().hex[:12]}"
+        runs[run_id] = body
+        return json.dumps({"RunId": run_id})
+
+    def get_run(response):
+        run_id = json.loads(response.body)["RunId"]
+        return json.dumps({**runs[run_id], "RunId": run_id, "Status": "SUCCEEDED", "ResultIds": [f"result-{run_id}"]})
+
+    def get_result(response):
+        run_id = json.loads(response.body)["ResultId"].removeprefix("result-")
+        (ruleset,) = runs[run_id]["RulesetNames"]
+        score = plan.quality_scores.get(ruleset, 1.0)
+        rules = [{"Name": "Rule_1", "Result": "PASS" if score == 1.0 else "FAIL", "EvaluationMessage": "planned"}]
+        return json.dumps({"ResultId": f"result-{run_id}", "Score": score, "RulesetName": ruleset, "RuleResults": rules})
+
+    monkeypatch.setattr(GlueResponse, "start_data_quality_ruleset_evaluation_run", start, raising=False)
+    monkeypatch.setattr(GlueResponse, "get_data_quality_ruleset_evaluation_run", get_run, raising=False)
+    monkeypatch.setattr(GlueResponse, "get_data_quality_result", get_result, raising=False)
+
+
+# --- definitions from the templates -----------------------------------------------------------
+
+
+def state_machine_definition(synth, stack: str, prefix: str, names: dict) -> dict:
+    """The DefinitionString of the state machine whose logical id starts with `prefix`, rendered."""
+    template = synth.template_json(stack)
+    (machine,) = [
+        r for k, r in template["Resources"].items() if r["Type"] == "AWS::StepFunctions::StateMachine" and k.startswith(prefix)
+    ]
+    return json.loads(render(machine["Properties"]["DefinitionString"], template, names, all_templates(synth)))
+
+
+def all_templates(synth) -> dict:
+    return {stack.stack_name: synth.template_json(short) for short, stack in synth.stacks.items()}
+
+
+def with_timing(definition, wait_seconds: int, timeout_seconds: int | None = None):
+    """Waits of `wait_seconds`, retries after 1 s without backoff; the rest as synthesized."""
+    def walk(node):
+        if isinstance(node, dict):
+            node = {key: walk(value) for key, value in node.items()}
+            if node.get("Type") == "Wait":
+                node["Seconds"] = wait_seconds
+            if "IntervalSeconds" in node:
+                node.update(IntervalSeconds=1, BackoffRate=1, JitterStrategy="NONE")
+            return node
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    timed = walk(definition)
+    if timeout_seconds is not None:
+        timed["TimeoutSeconds"] = timeout_seconds
+    return timed
+
+
+def resource_ids(synth, stack: str, type_: str) -> list[str]:
+    return [k for k, r in synth.template_json(stack)["Resources"].items() if r["Type"] == type_]
+
+
+# --- what the stacks would have deployed, in moto ---------------------------------------------
+
+
+def create_function(synth, name: str) -> str:
+    """The pipeline cluster function with its synthesized environment, rendered; returns its ARN."""
+    template = synth.template_json("pipeline")
+    (function_id,) = resource_ids(synth, "pipeline", "AWS::Lambda::Function")
+    environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    secret_arn = client("secretsmanager").create_secret(Name=f"kdc-{uuid.uuid4().hex[:8]}", SecretString=PASSWORD)["ARN"]
+    secret_ids = resource_ids(synth, "emr", "AWS::SecretsManager::Secret")
+    variables = render(environment, template, {secret_id: secret_arn for secret_id in secret_ids}, all_templates(synth))
+    role = client("iam").create_role(RoleName=f"fn-{uuid.uuid4().hex[:8]}", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(HANDLER, "handler.py")
+    return client("lambda").create_function(
+        FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
+        Code={"ZipFile": archive.getvalue()}, Environment={"Variables": variables},
+    )["FunctionArn"]
+
+
+def create_state_machine(name: str, definition: dict) -> str:
+    role = f"arn:aws:iam::{ACCOUNT}:role/{name}"
+    return client("stepfunctions").create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)["stateMachineArn"]
+
+
+def run(arn: str, name: str | None = None, timeout: float = 60) -> dict:
+    """Starts an execution and waits for its end; returns describe_execution plus the history."""
+    sfn = client("stepfunctions")
+    execution = sfn.start_execution(stateMachineArn=arn, name=name or f"run-{uuid.uuid4().hex[:8]}", input="{}")["executionArn"]
+    return wait(execution, timeout)
+
+
+def wait(execution: str, timeout: float = 60) -> dict:
+    sfn = client("stepfunctions")
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sfn.describe_execution(executionArn=execution)
+        if described["status"] in TERMINAL:
+            return {**described, "history": history(execution)}
+        if time.monotonic() > deadline:
+            raise AssertionError(f"execution still {described['status']} after {timeout}s")
+        time.sleep(0.05)
+
+
+def history(execution: str) -> list[dict]:
+    events, token = [], None
+    sfn = client("stepfunctions")
+    while True:
+        page = sfn.get_execution_history(executionArn=execution, maxResults=1000, **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def entered(result: dict) -> list[str]:
+    """The names of the states the execution entered, in order."""
+    return [e["stateEnteredEventDetails"]["name"] for e in result["history"] if "stateEnteredEventDetails" in e]
+
+
+def pattern_matches(pattern: dict, event: dict) -> bool:
+    """EventBridge's matching of `event` against a rule's `pattern` (moto's implementation:
+    its TestEventPattern API is a stub)."""
+    return EventPattern(None, pattern).matches_event(event)
+
+
+def clusters(**filters) -> list[dict]:
+    emr = client("emr")
+    summaries = emr.list_clusters(**filters)["Clusters"]
+    return [emr.describe_cluster(ClusterId=c["Id"])["Cluster"] for c in summaries]
+
+
+def active_clusters() -> list[dict]:
+    return clusters(ClusterStates=["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"])
+
+
+def wait_until(condition, timeout: float = 20, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def definition_variant(synth, deployed, *, quality: dict, crawler: str | None = None) -> dict:
+    """The stage's pipeline definition rebuilt with other data-quality checks or a curated crawler
+    (what the pipeline stack builds for a catalog that declares them), against the deployed function."""
+    from lake_constructs.orchestration.pipeline_definition import PipelinePlan, dataset_steps, pipeline_definition
+
+    settings = synth.settings
+    function_arn = client("lambda").get_function(FunctionName=f"{settings.prefix}-pipeline-cluster")["Configuration"]["FunctionArn"]
+    (function_id,) = resource_ids(synth, "pipeline", "AWS::Lambda::Function")
+    rendered = state_machine_definition(synth, "pipeline", "Pipeline", {f"{function_id}.Arn": function_arn})
+    request = rendered["States"]["CreateCluster"]["Branches"][0]["States"]["RunJobFlow"]["Parameters"]["Payload"]["Request"]
+    plan = PipelinePlan(
+        steps=dataset_steps(settings, script_uri="s3://assets/job.py", raw_bucket="raw", curated_bucket="curated",
+                            database=f"{settings.glue_prefix}_curated", quality=quality),
+        log_uri=f"s3://{settings.prefix}-logs-{ACCOUNT}-{REGION}/emr/",
+        crawler=crawler,
+    )
+    return pipeline_definition(settings, plan, partition="aws", cluster_function=function_arn, cluster_request=request, emr_stack="emr")
