@@ -84,6 +84,37 @@ def install(monkeypatch, plan: Plan) -> None:
     _patch_emr(monkeypatch, plan)
     _patch_data_quality(monkeypatch, plan)
     _patch_sdk_results(monkeypatch)
+    _cache_definition_parses(monkeypatch)
+
+
+# Parsed definitions, by their text: moto parses a definition when a state machine is created and
+# again for every execution, in pure-Python ANTLR (one to two seconds for the pipeline). The
+# evaluation components are reused as moto itself reuses them across the concurrent iterations of
+# a Map state: they hold no execution's state, which lives in each execution's environment.
+_PARSED: dict[str, tuple] = {}
+
+
+def _cache_definition_parses(monkeypatch) -> None:
+    from antlr4 import CommonTokenStream, InputStream
+
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLLexer import ASLLexer
+    from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+    from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
+
+    def parse(definition: str):
+        if definition not in _PARSED:
+            errors = asl_parser.SyntaxErrorListener()
+            parser = ASLParser(CommonTokenStream(ASLLexer(InputStream(definition))))
+            parser.removeErrorListeners()
+            parser.addErrorListener(errors)
+            tree = parser.state_machine()
+            if errors.errors:
+                raise asl_parser.ASLParserException(errors=errors.errors)
+            _PARSED[definition] = (Preprocessor().visit(tree), tree)
+        return _PARSED[definition]
+
+    monkeypatch.setattr(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(parse))
 
 
 def _patch_sdk_results(monkeypatch) -> None:
@@ -289,14 +320,18 @@ def wait(execution: str, timeout: float = 60) -> dict:
 
 
 def history(execution: str) -> list[dict]:
-    events, token = [], None
-    sfn = client("stepfunctions")
-    while True:
-        page = sfn.get_execution_history(executionArn=execution, maxResults=1000, **({"nextToken": token} if token else {}))
-        events += page["events"]
-        token = page.get("nextToken")
-        if not token:
-            return events
+    """The execution's events as GetExecutionHistory returns them, read from moto's backend: the
+    same events, without serializing a few thousand of them through moto's response layer (about
+    two seconds a run). lakeops' own calls still go through the API."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
+    return json.loads(json.dumps(backend.get_execution_history(execution)["events"], default=_api_value))
+
+
+def _api_value(value):
+    # Timestamps are datetimes, as boto3 parses them; enums are their values.
+    return value.isoformat() if hasattr(value, "isoformat") else getattr(value, "value", str(value))
 
 
 def entered(result: dict) -> list[str]:
