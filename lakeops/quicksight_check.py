@@ -6,7 +6,7 @@ data source's manifest when it creates that data source, and a SPICE dataset wai
 first import of the curated table. `make deploy-quicksight` runs this before deploying:
 
     python -m lakeops --stage prod check-quicksight [--account-id ID] [--subscription-only]
-        [--table sales] [--no-manifest]
+        [--table TABLE ...] [--no-manifest]
 
 The command itself is `check-quicksight` in lakeops.cli, which shares the CLI's discovery,
 clients and exit codes; this module holds the checks. Without --account-id the account comes

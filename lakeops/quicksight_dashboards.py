@@ -230,7 +230,7 @@ def _names(stage: StageDashboards, name: str | None) -> list[str]:
 
 
 account_option = click.option("--account-id", help="Account of the dashboards (default: the account of your credentials, from STS).")
-dashboard_option = click.option("--dashboard", "name", metavar="NAME", help="Dataset name of the dashboard, e.g. sales.")
+dashboard_option = click.option("--dashboard", "name", metavar="NAME", help="The dataset whose dashboard it is (a folder under datasets/ with a dashboard.json).")
 
 
 @click.group("quicksight")
@@ -239,7 +239,7 @@ def quicksight_group():
 
 
 @quicksight_group.command("export")
-@click.option("--dashboard", "name", metavar="NAME", required=True, help="Dataset name of the dashboard, e.g. sales.")
+@click.option("--dashboard", "name", metavar="NAME", required=True, help="The dataset whose dashboard it is (a folder under datasets/ with a dashboard.json).")
 @click.option("--published", is_flag=True, help="Read the published dashboard instead of the analysis the console edits.")
 @click.option("--output", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
               help="Write here instead of datasets/<NAME>/dashboard.json ('-': standard output).")
@@ -291,7 +291,7 @@ def diff_command(lake: Lake, name: str | None, account_id: str | None):
 
 
 @quicksight_group.command("embed-url")
-@click.option("--dashboard", "name", metavar="NAME", required=True, help="Dataset name of the dashboard, e.g. sales.")
+@click.option("--dashboard", "name", metavar="NAME", required=True, help="The dataset whose dashboard it is (a folder under datasets/ with a dashboard.json).")
 @click.option("--user", "user_arn", metavar="ARN", help="QuickSight user to embed for (default: the user of your credentials).")
 @click.option("--page-url", metavar="URL", help="Also print this embedding page's URL with the embed URL and parameters in its query.")
 @click.option("--param", "params", metavar="NAME=VALUE", multiple=True, help="A dashboard parameter for the page, e.g. StartDate=2026-01-01.")

@@ -17,7 +17,7 @@ from stacks.storage_stack import StorageStack, import_lake_bucket
 
 def construct_id(dataset: str) -> str:
     """`click_stream` -> `ClickStream`: the dataset's part of a logical ID. The first shipped
-    dataset keeps the IDs the single-dataset stacks gave it (`SalesDataSet`, ...), so an update
+    dataset keeps the IDs the single-dataset stacks gave it (`<Name>DataSet`, ...), so an update
     replaces nothing stateful."""
     return "".join(part.capitalize() for part in dataset.split("_"))
 
