@@ -24,6 +24,8 @@ teardown() {
   local status=$1
   trap - EXIT
   echo "e2e: destroying stage ${stage} and its leftovers"
+  # A run cancelled half-way may leave a transient cluster: end it before its roles go.
+  "${python}" scripts/e2e_teardown.py --stage "${stage}" --clusters-only || status=1
   # A stack whose bucket is not empty fails to delete: sweep, then destroy again.
   if ! make destroy STAGE="${stage}" BASE_STAGE="${base}" DEPLOY_FLAGS=--force; then
     "${python}" scripts/e2e_teardown.py --stage "${stage}" || true

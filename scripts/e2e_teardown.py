@@ -7,7 +7,9 @@
 - log groups the services created outside CloudFormation: `/aws/lambda/<project>-<stage>-*`
   (CDK's custom-resource providers) and `/aws-glue/crawlers-role/<project>-<stage>-*`, and any
   CloudFormation log group a failed delete left behind (`<project>-<stage>-*`);
-- the stage's secrets (tagged project/stage), deleted without the 30-day recovery window.
+- the stage's secrets (tagged project/stage), deleted without the 30-day recovery window;
+- and first of all the stage's EMR clusters that are still up (tagged project/stage): a pipeline
+  run cancelled half-way leaves its transient cluster to a sweeper that the destroy removes.
 
 Refuses a stage that cdk.json ships: those keep their data on purpose. The KMS key is left to
 CloudFormation's 7-day deletion window, the shortest KMS allows.
@@ -38,6 +40,25 @@ def empty_and_delete_bucket(s3, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
+ACTIVE_CLUSTER_STATES = ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING"]
+
+
+def terminate_clusters(session: boto3.Session, project: str, stage: str, dry_run: bool = False) -> list[str]:
+    """Terminates the stage's clusters that are still up; returns one line per cluster."""
+    if stage in shipped_stages():
+        raise SystemExit(f"refusing to sweep {stage!r}: it is a stage in cdk.json, whose data is kept on purpose")
+    emr = session.client("emr")
+    done = []
+    for page in emr.get_paginator("list_clusters").paginate(ClusterStates=ACTIVE_CLUSTER_STATES):
+        for summary in page["Clusters"]:
+            tags = {t["Key"]: t["Value"] for t in emr.describe_cluster(ClusterId=summary["Id"])["Cluster"].get("Tags", [])}
+            if tags.get("project") == project and tags.get("stage") == stage:
+                done.append(f"cluster {summary['Id']} ({summary['Name']})")
+                if not dry_run:
+                    emr.terminate_job_flows(JobFlowIds=[summary["Id"]])
+    return done
+
+
 def sweep(session: boto3.Session, project: str, stage: str, dry_run: bool = False) -> list[str]:
     """Removes the stage's leftovers; returns one line per thing removed (or that would be)."""
     if stage in shipped_stages():
@@ -45,7 +66,7 @@ def sweep(session: boto3.Session, project: str, stage: str, dry_run: bool = Fals
     account = session.client("sts").get_caller_identity()["Account"]
     region = session.region_name
     prefix = f"{project}-{stage}-"
-    done = []
+    done = terminate_clusters(session, project, stage, dry_run)
     s3 = session.client("s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for zone in BUCKET_ZONES:
@@ -77,8 +98,10 @@ def main() -> None:
     parser.add_argument("--stage", required=True)
     parser.add_argument("--project", default=CONTEXT.get("project", "datalake"))
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--clusters-only", action="store_true", help="only terminate the stage's clusters (before a destroy)")
     args = parser.parse_args()
-    removed = sweep(boto3.Session(), args.project, args.stage, args.dry_run)
+    clean = terminate_clusters if args.clusters_only else sweep
+    removed = clean(boto3.Session(), args.project, args.stage, args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     for line in removed:
         print(f"teardown: {verb} {line}", file=sys.stderr)

@@ -5,35 +5,59 @@ import json
 import pytest
 
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows
-from tests.helpers import CDK_CONTEXT, ROOT
+from lake_config import load_settings
+from tests.helpers import CDK_CONTEXT, ROOT, stage_context
 
 ROLE_DIR = ROOT / "docs" / "e2e-role"
 PERMISSIONS = json.loads((ROLE_DIR / "permissions-policy.json").read_text())
 TRUST = json.loads((ROLE_DIR / "trust-policy.json").read_text().replace("ACCOUNT_ID", ACCOUNT).replace("OWNER/REPO", "acme/lake"))
-PROJECT = CDK_CONTEXT["project"]
 CONTEXT = {"aws:PrincipalAccount": ACCOUNT}
 
 
 def calls(stage: str) -> list[tuple[str, str, dict]]:
-    """What `lakeops smoke-test` and scripts/e2e_teardown.py call for `stage`."""
-    prefix, glue = f"{PROJECT}-{stage}", f"{PROJECT}_{stage}"
-    raw = f"{prefix}-raw-{ACCOUNT}-{REGION}"
+    """What `lakeops smoke-test` (on a long-running or a transient stage) and scripts/e2e_teardown.py
+    call for `stage`, derived like the stacks name things, for every dataset the stage deploys."""
+    settings = load_settings(stage_context() | {"stage": stage, "base_stage": "dev"}) if stage not in CDK_CONTEXT["stages"] \
+        else load_settings(stage_context(stage))
+    prefix, glue = settings.prefix, settings.glue_prefix
+    raw, curated = (f"{prefix}-{zone}-{ACCOUNT}-{REGION}" for zone in ("raw", "curated"))
     cluster_tags = {"aws:ResourceTag/stage": stage}
-    return [
-        ("ssm:GetParametersByPath", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{PROJECT}/{stage}/", {}),
-        ("s3:PutObject", f"arn:aws:s3:::{raw}/sales/dt=2026-01-01/sales.csv", {}),
+    found = [
+        ("ssm:GetParametersByPath", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{settings.ssm_prefix}/", {}),
         ("s3:ListBucket", f"arn:aws:s3:::{raw}", {}),
         ("kms:GenerateDataKey", f"arn:aws:kms:{REGION}:{ACCOUNT}:key/k", {"kms:ResourceAliases": [f"alias/{prefix}-lake"]}),
-        ("glue:StartCrawler", f"arn:aws:glue:{REGION}:{ACCOUNT}:crawler/{prefix}-raw", {}),
-        ("glue:GetTable", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{glue}_curated/sales", {}),
         ("athena:StartQueryExecution", f"arn:aws:athena:{REGION}:{ACCOUNT}:workgroup/{prefix}", {}),
+        # long_running: a step on the stage's cluster; transient: one pipeline run, followed.
         ("elasticmapreduce:AddJobFlowSteps", f"arn:aws:elasticmapreduce:{REGION}:{ACCOUNT}:cluster/j-1", cluster_tags),
-        ("s3:DeleteObjectVersion", f"arn:aws:s3:::{raw}/sales/x", {}),
+        ("states:StartExecution", f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{prefix}-pipeline", {}),
+        ("states:DescribeExecution", f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{prefix}-pipeline:manual-1", {}),
+        ("states:GetExecutionHistory", f"arn:aws:states:{REGION}:{ACCOUNT}:execution:{prefix}-pipeline:manual-1", {}),
+        # teardown
+        ("elasticmapreduce:TerminateJobFlows", f"arn:aws:elasticmapreduce:{REGION}:{ACCOUNT}:cluster/j-2", cluster_tags),
         ("s3:DeleteBucket", f"arn:aws:s3:::{raw}", {}),
         ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{prefix}-storage-Provider", {}),
-        ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/crawlers-role/{prefix}-catalog-Role", {}),
         ("secretsmanager:DeleteSecret", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:Kdc-AbCdEf", {"aws:ResourceTag/stage": stage}),
     ]
+    for dataset in settings.datasets:
+        found += [
+            ("s3:PutObject", f"arn:aws:s3:::{raw}/{dataset.raw_prefix}dt=2026-01-01/sample", {}),
+            ("s3:DeleteObjectVersion", f"arn:aws:s3:::{raw}/{dataset.raw_prefix}x", {}),
+            ("glue:StartCrawler", f"arn:aws:glue:{REGION}:{ACCOUNT}:crawler/{prefix}-{dataset.name}-raw", {}),
+            ("glue:GetTable", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{glue}_curated/{dataset.table}", {}),
+            ("glue:GetPartitions", f"arn:aws:glue:{REGION}:{ACCOUNT}:table/{glue}_curated/{dataset.table}", {}),
+            ("s3:GetObject", f"arn:aws:s3:::{curated}/{dataset.report_prefix}manual-1.json", {}),
+            ("logs:DeleteLogGroup", f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws-glue/crawlers-role/{prefix}-catalog-{dataset.name}", {}),
+        ]
+    return found
+
+
+# Listings without resource-level permissions, which read names only; the teardown filters them by tag.
+LISTINGS = ("sts:GetCallerIdentity", "s3:ListAllMyBuckets", "logs:DescribeLogGroups", "secretsmanager:ListSecrets",
+            "elasticmapreduce:ListClusters")
+
+
+def test_the_teardown_may_list_what_it_filters_by_stage():
+    assert [a for a in LISTINGS if not allows([PERMISSIONS], a, "*", CONTEXT)] == []
 
 
 @pytest.mark.parametrize("stage", ["e2epr42", "e2er17"])

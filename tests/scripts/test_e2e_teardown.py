@@ -39,6 +39,18 @@ def leftovers(session, stage: str) -> None:
         Name=f"ClusterKdcAdminPassword-{stage}", SecretString="x", Tags=[{"Key": "project", "Value": "datalake"}, {"Key": "stage", "Value": stage}]
     )
     session.client("secretsmanager").delete_secret(SecretId=secret["ARN"])  # what CloudFormation does: 30 days to recover
+    # A transient cluster a cancelled pipeline run left running.
+    session.client("emr").run_job_flow(
+        Name=f"datalake-{stage}", ReleaseLabel="emr-7.13.0", ServiceRole="r", JobFlowRole="p",
+        Instances={"KeepJobFlowAliveWhenNoSteps": True, "InstanceGroups": [
+            {"InstanceRole": "MASTER", "InstanceType": "m6g.xlarge", "InstanceCount": 1}]},
+        Tags=[{"Key": "project", "Value": "datalake"}, {"Key": "stage", "Value": stage}],
+    )
+
+
+def active_clusters(session) -> list[str]:
+    listed = session.client("emr").list_clusters(ClusterStates=teardown.ACTIVE_CLUSTER_STATES)["Clusters"]
+    return sorted(c["Name"] for c in listed)
 
 
 def test_the_sweep_removes_an_ephemeral_stages_leftovers_and_nothing_of_another_stage(session):
@@ -47,8 +59,11 @@ def test_the_sweep_removes_an_ephemeral_stages_leftovers_and_nothing_of_another_
     assert teardown.sweep(session, "datalake", "pr42", dry_run=True)
     assert session.client("s3").list_buckets()["Buckets"], "a dry run changes nothing"
 
+    assert active_clusters(session) == ["datalake-pr42", "datalake-pr7"], "a dry run terminates nothing"
+
     removed = teardown.sweep(session, "datalake", "pr42")
-    assert len(removed) == 5 and sum(line.startswith("log group") for line in removed) == 3
+    assert len(removed) == 6 and sum(line.startswith("log group") for line in removed) == 3
+    assert removed[0].startswith("cluster ") and active_clusters(session) == ["datalake-pr7"], "clusters go first"
     assert [b["Name"] for b in session.client("s3").list_buckets()["Buckets"]] == [f"datalake-pr7-raw-123456789012-{REGION}"]
     remaining = [g["logGroupName"] for g in session.client("logs").describe_log_groups()["logGroups"]]
     assert remaining and all("-pr7-" in g for g in remaining)
@@ -61,3 +76,5 @@ def test_the_sweep_removes_an_ephemeral_stages_leftovers_and_nothing_of_another_
 def test_a_shipped_stage_is_never_swept(session, stage):
     with pytest.raises(SystemExit, match=f"refusing to sweep '{stage}'"):
         teardown.sweep(session, "datalake", stage)
+    with pytest.raises(SystemExit, match=f"refusing to sweep '{stage}'"):
+        teardown.terminate_clusters(session, "datalake", stage)
