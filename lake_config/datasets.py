@@ -8,6 +8,7 @@ Every mistake is one `ConfigError` line naming the contract file and the field.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -201,17 +202,11 @@ def load_dataset(name: str, root: Path = DATASETS_DIR) -> Dataset:
     where = _display(path)
     if not path.is_file():
         raise ConfigError(f"dataset {name!r}: no contract at {where} (a dataset is a folder with {CONTRACT_FILE})")
-    try:
-        document = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"dataset {name!r}: {where}{line} is not valid YAML: {getattr(error, 'problem', error)}") from None
-    problem = _odcs_problem(document)
+    document, problem = _parsed_contract(path.read_text())
     if problem:
-        raise ConfigError(f"dataset {name!r}: {where} is not a valid ODCS v3 contract: {problem}")
+        raise ConfigError(f"dataset {name!r}: {where}{problem}")
     try:
-        dataset = _dataset(name, path.parent, document)
+        dataset = _dataset(name, path.parent, copy.deepcopy(document))  # the cached document stays as read
     except _Invalid as invalid:
         raise ConfigError(f"dataset {name!r}: {where}: {invalid}") from None
     if (size := curation_step_size(dataset)) > HADOOP_JAR_STEP_LIMIT:
@@ -220,6 +215,21 @@ def load_dataset(name: str, root: Path = DATASETS_DIR) -> Dataset:
             f"{HADOOP_JAR_STEP_LIMIT} AddJobFlowSteps allows per step; declare fewer rules or shorter patterns"
         )
     return dataset
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed_contract(text: str) -> tuple[Any, str | None]:
+    """The YAML document of a contract's text and what makes it invalid ODCS (a suffix for the
+    error line), parsed and validated once per text: the schema check dominates loading the
+    settings, which the app, the CLI and the tests do many times over the same few files."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" line {mark.line + 1}" if mark else ""
+        return None, f"{line} is not valid YAML: {getattr(error, 'problem', error)}"
+    problem = _odcs_problem(document)
+    return document, (f" is not a valid ODCS v3 contract: {problem}" if problem else None)
 
 
 class _Invalid(Exception):

@@ -3,6 +3,7 @@
 The pipeline is a Step Functions state machine; EventBridge Scheduler starts it. Every duration
 here bounds how long a cluster can run (and bill) when something hangs.
 """
+import functools
 import re
 import zoneinfo
 from typing import Annotated
@@ -69,9 +70,15 @@ class ScheduleSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
-        if value not in zoneinfo.available_timezones():
+        if value not in _time_zones():
             raise ValueError("must be an IANA time zone name, e.g. 'UTC' or 'Europe/Berlin'")
         return value
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    """The IANA names tzdata ships (listing them walks its folder: once per process)."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 class PipelineSettings(Section):

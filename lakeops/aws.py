@@ -3,6 +3,8 @@
 import re
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError, NoRegionError, ProfileNotFound
 
@@ -11,6 +13,10 @@ from lakeops.errors import AccessDeniedError, LakeOpsError
 # Standard mode retries throttling and transient errors with backoff and a retry quota;
 # the legacy default retries fewer error kinds. Every client of the CLI uses it.
 RETRY_CONFIG = Config(retries={"mode": "standard"})
+
+# botocore reads each service's model files per session; one loader for the process keeps what
+# it read (a CLI run has one session; the tests run hundreds of commands in one process).
+_LOADER = botocore.loaders.create_loader()
 
 # S3 answers a denied request without a body (HEAD, or a bucket-policy deny) as a bare 403.
 _ACCESS_DENIED_CODES = {"AccessDenied", "AccessDeniedException", "403", "Forbidden"}
@@ -30,7 +36,9 @@ class Aws:
         if service not in self._clients:
             try:
                 if self._session is None:
-                    self._session = boto3.Session(profile_name=self._profile, region_name=self._region)
+                    core = botocore.session.get_session()
+                    core.register_component("data_loader", _LOADER)
+                    self._session = boto3.Session(botocore_session=core, profile_name=self._profile, region_name=self._region)
                 self._clients[service] = self._session.client(service, config=RETRY_CONFIG)
             except ProfileNotFound as err:
                 raise LakeOpsError(f"{err}; check --profile or ~/.aws/config") from err

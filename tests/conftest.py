@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,36 @@ from lake_constructs.processing.cluster_definition import cloudformation_propert
 from stacks.stage import build_stacks
 from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
+from tests import scheduling
+
+# The Spark fixtures (one SparkSession, the shipped samples curated once) serve tests/spark_jobs
+# and tests/notebooks: a plugin, so both directories share one instance of each.
+pytest_plugins = ("tests.spark_jobs.local_lake",)
+
+
+def pytest_configure(config):
+    """On the controller of a `-n` run: the folder where workers record which shared fixtures
+    each test needs (tests/scheduling.py); workers inherit it through the environment."""
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        os.environ[scheduling.RECORD_ENV] = tempfile.mkdtemp(prefix="shared-fixtures-")
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and scheduling.RECORD_ENV in os.environ:
+        shutil.rmtree(os.environ.pop(scheduling.RECORD_ENV), ignore_errors=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist load` (pytest.ini) keeps each shared fixture's tests on the worker that built it."""
+    if config.getvalue("dist") == "load" and scheduling.RECORD_ENV in os.environ:
+        return scheduling.SharedFixtureScheduling(config, log, record_dir=Path(os.environ[scheduling.RECORD_ENV]))
+    return None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    scheduling.record(config, items)
 
 
 @dataclass
@@ -36,16 +67,21 @@ class Synth:
     validation_error: str | None
     validation_report: dict | None
     _templates: dict = field(default_factory=dict)
+    _template_json: dict = field(default_factory=dict)
 
     def template(self, stack: str) -> assertions.Template:
         """`stack` is the short name: storage, catalog, analytics, ..."""
         if stack not in self._templates:
-            artifact = self.assembly.get_stack_by_name(self.stacks[stack].stack_name)
-            self._templates[stack] = assertions.Template.from_json(artifact.template)
+            self._templates[stack] = assertions.Template.from_json(self.template_json(stack))
         return self._templates[stack]
 
     def template_json(self, stack: str) -> dict:
-        return self.assembly.get_stack_by_name(self.stacks[stack].stack_name).template
+        """The template as a dict, read once per stack (through jsii it crosses to Node and back
+        as JSON on every call); treat it as read-only, it is shared by every test of the stage."""
+        if stack not in self._template_json:
+            artifact = self.assembly.get_stack_by_name(self.stacks[stack].stack_name)
+            self._template_json[stack] = json.loads(Path(artifact.template_full_path).read_text())
+        return self._template_json[stack]
 
     def emr_cluster_properties(self, stack: str = "emr") -> dict:
         """The EMR cluster of `stack` as CloudFormation properties: the template's

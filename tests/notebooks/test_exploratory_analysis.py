@@ -15,8 +15,6 @@ from scipy import stats
 from tests.notebooks.conftest import FIGURES, REPO
 from tests.notebooks.runner import execute
 
-# One worker runs the notebook once (pytest.ini: --dist loadgroup), not one run per xdist worker.
-pytestmark = pytest.mark.xdist_group("notebook")
 NOTEBOOK = REPO / "notebooks" / "exploratory_analysis.ipynb"
 FIGURE_NAMES = ("amount_distribution", "quantity_distribution", "daily_revenue", "category_channel_heatmap", "clickstream_sessions")
 START, END = "2026-01-01", "2026-01-14"

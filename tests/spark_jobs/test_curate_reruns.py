@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.spark_jobs.conftest import LocalLake, files, read_parquet, shipped_datasets
+from tests.spark_jobs.local_lake import LocalLake, files, read_parquet, shipped_datasets
 
 DATASETS = sorted(d.name for d in shipped_datasets())
 

@@ -11,8 +11,8 @@ import jsonschema
 import pytest
 
 from lake_config.datasets import job_spec
-from tests.spark_jobs.conftest import SHIPPED_DATABASE as DATABASE
-from tests.spark_jobs.conftest import read_parquet, report_schema, shipped_datasets
+from tests.spark_jobs.local_lake import SHIPPED_DATABASE as DATABASE
+from tests.spark_jobs.local_lake import read_parquet, report_schema, shipped_datasets
 from tests.spark_jobs.sample_expectations import expected_report, raw_records, rejected_dirt
 
 F = pytest.importorskip("pyspark.sql.functions")
