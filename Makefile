@@ -27,7 +27,11 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: synth test deploy deploy-quicksight destroy e2e bench clean
+# pytest keeps the test modules it rewrites (and Python the project's modules) compiled in
+# __pycache__, so a second run skips that work; some machines switch it off in the environment.
+unexport PYTHONDONTWRITEBYTECODE
+
+.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -40,6 +44,11 @@ synth: $(VENV)/.runtime node_modules/.installed
 test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
 	@echo "test: the whole suite, two workers"
 	$(PYTHON) -m pytest -n 2
+
+# The inner loop: everything but Spark, the notebook and cfn-lint (pytest.ini's markers).
+test-fast: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+	@echo "test-fast: everything but Spark, the notebook and cfn-lint, two workers"
+	$(PYTHON) -m pytest -n 2 -m "not spark and not notebook and not cfn_lint"
 
 deploy: synth
 	@echo "deploy: $$($(PLAN) stacks deploy)"

@@ -50,9 +50,18 @@ def pytest_xdist_make_scheduler(config, log):
     return None
 
 
-@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    scheduling.record(config, items)
+    """Marks the tests that start or share the SparkSession (`make test-fast` leaves them out),
+    before -m selects."""
+    for item in items:
+        if "spark" in item.fixturenames:
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session):
+    """Before xdist's own hook reports the collection to the controller, which then schedules."""
+    scheduling.record(session.config, session.items)
 
 
 @dataclass

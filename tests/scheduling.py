@@ -10,13 +10,13 @@ parametrized fixture such as `stage`), and the controller reads that record.
 
 Work goes out in units of one module's tests that need the same shared fixtures. A worker
 asking for work gets, in this order:
-1. a unit whose shared fixtures it has built already;
-2. a unit needing a fixture no worker has built yet (in `SHARED_FIXTURES` order: the Spark
-   session's tests take longest, so they start first), only once the worker is idle, so a
-   busy worker does not claim work the other could start at once;
-3. a unit that needs no shared fixture (the filler that evens out the end of the run);
-4. only when idle and nothing else is left: a unit needing a fixture another worker holds
-   (built a second time rather than leaving a core unused).
+1. a unit whose shared fixtures it has built already (the only kind a busy worker is topped
+   up with, so it neither claims a fixture the other could start at once nor eats the filler);
+2. once idle: a unit needing a fixture no worker has built yet (in `SHARED_FIXTURES` order:
+   the Spark session's tests take longest, so they start first);
+3. once idle: a unit that needs no shared fixture (the filler that evens out the end);
+4. once idle and nothing else is left: a unit needing a fixture another worker holds (built a
+   second time rather than leaving a core unused).
 """
 from __future__ import annotations
 
@@ -85,16 +85,14 @@ class SharedFixtureScheduling(LoadScopeScheduling):
             missing = needs - held
             if needs and not missing:
                 rank = (0, position)
+            elif not idle:
+                continue
             elif missing and not missing & elsewhere:
-                if not idle:
-                    continue
                 rank = (1, min(SHARED_FIXTURES.index(f) for f in missing), position)
             elif not needs:
                 rank = (2, position)
-            elif idle:
-                rank = (3, position)
             else:
-                continue
+                rank = (3, position)
             ranked.append((rank, scope))
         return min(ranked)[1] if ranked else None
 

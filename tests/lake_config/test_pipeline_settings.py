@@ -96,6 +96,7 @@ def test_a_budget_in_a_region_without_the_budget_resource_is_refused():
     assert load_settings(stage_context("dev", region="eu-north-1", monitoring={"budget": {"enabled": False}})).region == "eu-north-1"
 
 
+@pytest.mark.cfn_lint
 def test_regions_without_the_budget_resource_are_the_ones_cfn_lint_knows():
     from cfnlint.api import lint_all
 

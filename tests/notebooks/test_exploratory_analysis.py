@@ -15,6 +15,7 @@ from scipy import stats
 from tests.notebooks.conftest import FIGURES, REPO
 from tests.notebooks.runner import execute
 
+pytestmark = pytest.mark.notebook
 NOTEBOOK = REPO / "notebooks" / "exploratory_analysis.ipynb"
 FIGURE_NAMES = ("amount_distribution", "quantity_distribution", "daily_revenue", "category_channel_heatmap", "clickstream_sessions")
 START, END = "2026-01-01", "2026-01-14"

@@ -311,6 +311,7 @@ def test_s3_source_reads_the_manifest_in_the_curated_zone(prod, variant):
     assert resources(variant, "AWS::QuickSight::DataSource", Type="S3") == []
 
 
+@pytest.mark.cfn_lint
 def test_the_variant_passes_every_pack_and_cfn_lint(variant):
     assert variant.validation_error is None, variant.validation_error
     with open(variant.assembly.get_stack_by_name(variant.stacks["quicksight"].stack_name).template_full_path) as template:
