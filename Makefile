@@ -22,6 +22,8 @@ PLAN   := $(PYTHON) -m stacks.deploy_plan cdk.out
 # machine's end-of-life Node 20.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
+# Nothing from the network after the first synth: no upgrade check (notices: --no-notices).
+export CDK_DISABLE_VERSION_CHECK := true
 # The browser of the embedding page's test (tests/embedding): Debian's package, never a
 # downloaded build. Point it at another Chromium or Chrome with `make test CHROMIUM=...`.
 CHROMIUM ?= /usr/bin/chromium
@@ -69,7 +71,10 @@ destroy: synth
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
 
-bench: $(VENV)/.dev node_modules/.installed
+# Figures for the README's Benchmarks section (scripts, not timed tests): the suite's wall and
+# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second.
+bench: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
 

@@ -8,8 +8,9 @@ scheduler needs no marks: each worker records, while it collects, which of
 `SHARED_FIXTURES` every test needs (directly, through other fixtures, or as the value of a
 parametrized fixture such as `stage`), and the controller reads that record.
 
-Work goes out in units of one module's tests that need the same shared fixtures. A worker
-asking for work gets, in this order:
+Work goes out in units of one module's tests that need the same shared fixtures (chunks of
+them where no module-scoped fixture binds the module together). A worker asking for work
+gets, in this order:
 1. a unit whose shared fixtures it has built already (the only kind a busy worker is topped
    up with, so it neither claims a fixture the other could start at once nor eats the filler);
 2. once idle: a unit needing a fixture no worker has built yet (in `SHARED_FIXTURES` order:
@@ -29,6 +30,7 @@ from xdist.scheduler import LoadScopeScheduling
 # The session fixtures worth keeping on one worker, in the order idle workers claim them.
 SHARED_FIXTURES = ("spark", "dev", "prod", "fork", "ephemeral")
 RECORD_ENV = "LAKE_TEST_SHARED_FIXTURES_DIR"
+CHUNK = 8
 
 
 def shared_fixtures(item) -> list[str]:
@@ -40,15 +42,39 @@ def shared_fixtures(item) -> list[str]:
     return sorted(needed, key=SHARED_FIXTURES.index)
 
 
+def shares_module_state(item) -> bool:
+    """Whether `item` uses a module-, class- or package-scoped fixture: then its module's tests
+    stay together (split across workers, that fixture would be built on each)."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return True
+    return any(defs[-1].scope in ("module", "class", "package") for defs in info.name2fixturedefs.values() if defs)
+
+
+def work_units(items) -> dict[str, dict]:
+    """node id -> its unit and shared fixtures. A unit is a module's tests that need the same
+    shared fixtures, in chunks of `CHUNK` where nothing module-scoped binds them: small units
+    let the end of a run even out."""
+    units, counts = {}, {}
+    for item in items:
+        needs = shared_fixtures(item)
+        unit = "|".join((item.nodeid.split("::", 1)[0], *needs))
+        if not shares_module_state(item):
+            counts[unit] = counts.get(unit, 0) + 1
+            unit += f"#{(counts[unit] - 1) // CHUNK}"
+        units[item.nodeid] = {"unit": unit, "needs": needs}
+    return units
+
+
 def record(config, items) -> None:
-    """On a worker: writes node id -> shared fixtures where the controller reads it."""
+    """On a worker: writes each test's unit and shared fixtures where the controller reads them."""
     folder = os.environ.get(RECORD_ENV)
     worker = getattr(config, "workerinput", {}).get("workerid")
     if not folder or not worker:
         return
     target = Path(folder) / f"{worker}.json"
     partial = target.with_suffix(".partial")
-    partial.write_text(json.dumps({item.nodeid: shared_fixtures(item) for item in items}))
+    partial.write_text(json.dumps(work_units(items)))
     partial.replace(target)  # the controller never reads half a file
 
 
@@ -59,22 +85,22 @@ class SharedFixtureScheduling(LoadScopeScheduling):
     def __init__(self, config, log=None, *, record_dir: Path):
         super().__init__(config, log)
         self.record_dir = record_dir
-        self.needs: dict[str, tuple[str, ...]] | None = None
+        self.units: dict[str, dict] | None = None
         self.built: dict = {}
 
-    def _needs_of(self, nodeid: str) -> tuple[str, ...]:
-        if self.needs is None:
+    def _record(self) -> dict[str, dict]:
+        if self.units is None:
             # Every worker collected the same tests (checked before scheduling); any record will do.
             records = sorted(self.record_dir.glob("*.json"))
-            self.needs = {k: tuple(v) for k, v in json.loads(records[0].read_text()).items()} if records else {}
-        return self.needs.get(nodeid, ())
+            self.units = json.loads(records[0].read_text()) if records else {}
+        return self.units
 
     def _split_scope(self, nodeid: str) -> str:
-        module = nodeid.split("::", 1)[0]
-        return "|".join((module, *self._needs_of(nodeid)))
+        found = self._record().get(nodeid)
+        return found["unit"] if found else nodeid.rsplit("::", 1)[0]
 
     def _unit_needs(self, scope: str) -> set[str]:
-        return set(scope.split("|")[1:])
+        return set(scope.split("#", 1)[0].split("|")[1:])
 
     def _choose(self, node, idle: bool) -> str | None:
         held = self.built.setdefault(node, set())

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.scheduling import SHARED_FIXTURES, SharedFixtureScheduling
+from tests.scheduling import CHUNK, SHARED_FIXTURES, SharedFixtureScheduling, work_units
 
 SPARK, FIRST, SECOND = SHARED_FIXTURES[0], SHARED_FIXTURES[1], SHARED_FIXTURES[2]
 
@@ -36,7 +36,9 @@ BUILD_SECONDS = {SPARK: 10.0, FIRST: 5.0, SECOND: 5.0}
 
 def simulate(tmp_path, tests: dict[str, tuple[float, list[str]]], workers: int = 2):
     """tests: node id -> (seconds, shared fixtures it needs). Returns the workers after the run."""
-    (tmp_path / "gw0.json").write_text(json.dumps({nodeid: needs for nodeid, (_, needs) in tests.items()}))
+    items = [SimpleNamespace(nodeid=nodeid, fixturenames=needs, _fixtureinfo=SimpleNamespace(name2fixturedefs={}))
+             for nodeid, (_, needs) in tests.items()]
+    (tmp_path / "gw0.json").write_text(json.dumps(work_units(items)))
     config = SimpleNamespace(getvalue=lambda name: [f"{workers}*popen"] if name == "tx" else None)
     scheduler = SharedFixtureScheduling(config, record_dir=tmp_path)
     nodes = [Worker(f"gw{i}") for i in range(workers)]
@@ -112,3 +114,15 @@ def test_an_idle_worker_builds_a_fixture_again_rather_than_wait(tmp_path):
     nodes = simulate(tmp_path, tests)
     assert all(FIRST in built(node, tests) for node in nodes)
     assert all(node.ran for node in nodes)
+
+
+def test_a_module_scoped_fixture_keeps_its_modules_tests_in_one_unit():
+    def item(nodeid, scope):
+        defs = {"built_per_module": [SimpleNamespace(scope=scope)]}
+        return SimpleNamespace(nodeid=nodeid, fixturenames=[FIRST], _fixtureinfo=SimpleNamespace(name2fixturedefs=defs))
+
+    bound = work_units([item(f"tests/a/test_m.py::test_{i}", "module") for i in range(20)])
+    free = work_units([item(f"tests/a/test_f.py::test_{i}", "function") for i in range(20)])
+    assert len({u["unit"] for u in bound.values()}) == 1
+    assert len({u["unit"] for u in free.values()}) == -(-20 // CHUNK)
+    assert all(u["needs"] == [FIRST] for u in (*bound.values(), *free.values()))
