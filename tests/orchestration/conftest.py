@@ -31,7 +31,7 @@ def deploy_pipeline(synth, monkeypatch, *, wait_seconds: int = 0, timeout_second
     state_manager.set_transition("glue::crawl", {"progression": "manual", "times": 2})
     settings = synth.settings
     (function_id,) = harness.resource_ids(synth, "pipeline", "AWS::Lambda::Function")
-    names = {f"{function_id}.Arn": harness.create_function(synth, f"{settings.prefix}-pipeline-cluster")}
+    names = {f"{function_id}.Arn": harness.create_function(synth, f"{settings.prefix}-pipeline-cluster", monkeypatch)}
     definition = definition or harness.state_machine_definition(synth, "pipeline", "Pipeline", names)
     pipeline_arn = harness.create_state_machine(pipeline_name(settings), harness.with_timing(definition, wait_seconds, timeout_seconds))
     sweeper_arn = None
@@ -51,9 +51,15 @@ def deploy_pipeline(synth, monkeypatch, *, wait_seconds: int = 0, timeout_second
 
 
 @pytest.fixture
-def aws():
+def aws(monkeypatch):
+    """moto, executing state machines. It takes monkeypatch so that it ends first: the executions a
+    test left running stop, and moto's threads end, while the harness's patches and environment
+    (MOTO_ACCOUNT_ID, which moto reads on each call) are still in place."""
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
-        yield
+        try:
+            yield
+        finally:
+            harness.stop_executions()
     state_manager.unset_transition("glue::crawl")
 
 

@@ -22,6 +22,7 @@ on its own, and what this module adds (by patching moto, never the code under te
 The definitions come from the synthesized templates, rendered with iam_policy.render and the
 physical names of what this module creates in moto.
 """
+import datetime
 import io
 import json
 import logging
@@ -143,17 +144,16 @@ def _patch_lambda(monkeypatch, plan: Plan) -> None:
     def invoke(function, event=None):
         if plan.lambda_error:
             return json.dumps({"errorType": plan.lambda_error, "errorMessage": "planned failure"}), True, ""
-        saved = dict(os.environ)
-        # What the Lambda runtime sets, and the function's own environment.
-        os.environ.update({"AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION, **function.environment_vars})
+        # The function's environment is already the process's (create_function): this runs in an
+        # execution thread, which must not change os.environ (see create_function).
+        missing = {k: v for k, v in function.environment_vars.items() if os.environ.get(k) != v}
+        if missing:
+            raise AssertionError(f"the function's environment is not the test's: {sorted(missing)}")
         try:
             result = handler.handler(json.loads(event) if isinstance(event, str) else event)
             return json.dumps(result), False, ""
         except Exception as error:  # the handler's errors reach Step Functions as Lambda does it
             return json.dumps({"errorType": type(error).__name__, "errorMessage": str(error)}), True, ""
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
 
     monkeypatch.setattr(LambdaFunction, "_invoke_lambda", invoke)
 
@@ -277,8 +277,14 @@ def resource_ids(synth, stack: str, type_: str) -> list[str]:
 # --- what the stacks would have deployed, in moto ---------------------------------------------
 
 
-def create_function(synth, name: str) -> str:
-    """The pipeline cluster function with its synthesized environment, rendered; returns its ARN."""
+def create_function(synth, name: str, monkeypatch) -> str:
+    """The pipeline cluster function with its synthesized environment, rendered; returns its ARN.
+
+    Its environment, and the region the Lambda runtime sets, become the test process's, here in
+    the test thread before any execution starts: the handler runs in moto's execution threads,
+    and changing os.environ there races every other thread's moto call (moto reads
+    MOTO_ACCOUNT_ID from os.environ on each request, and mock_aws deletes its fake credentials
+    from it on exit)."""
     template = synth.template_json("pipeline")
     (function_id,) = resource_ids(synth, "pipeline", "AWS::Lambda::Function")
     environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
@@ -289,6 +295,8 @@ def create_function(synth, name: str) -> str:
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.write(HANDLER, "handler.py")
+    for key, value in {"AWS_DEFAULT_REGION": REGION, **variables}.items():
+        monkeypatch.setenv(key, value)
     return client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler="handler.handler",
         Code={"ZipFile": archive.getvalue()}, Environment={"Variables": variables},
@@ -305,6 +313,30 @@ def run(arn: str, name: str | None = None, timeout: float = 60) -> dict:
     sfn = client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=arn, name=name or f"run-{uuid.uuid4().hex[:8]}", input="{}")["executionArn"]
     return wait(execution, timeout)
+
+
+def stop_executions(timeout: float = 30) -> None:
+    """Stops every execution still running and waits for the end of every thread moto started for
+    executions, so that none outlives the test (and its mock, patches and environment) into the
+    next. A stopped execution ends at its current state: a Wait returns at once, a Retry's pause
+    or an API call completes first."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    deadline = time.monotonic() + timeout
+    while True:
+        for regions in list(stepfunctions_parser_backends.values()):
+            for backend in list(regions.values()):
+                for execution in backend._get_executions("RUNNING"):
+                    if execution.exec_worker.env is not None:  # else not started yet: next round
+                        execution.stop(stop_date=datetime.datetime.now(datetime.timezone.utc), error=None, cause=None)
+        alive = [thread for thread in TMP_THREADS if thread.is_alive()]
+        TMP_THREADS[:] = alive
+        if not alive:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(alive)} execution threads still running {timeout}s after their executions were stopped")
+        alive[0].join(0.1)
 
 
 def wait(execution: str, timeout: float = 60) -> dict:
