@@ -107,7 +107,7 @@ class Synth:
 
     @functools.cached_property
     def acknowledgments(self):
-        return acknowledgments(self.app)
+        return acknowledgments(self.assembly.directory)
 
     @functools.cached_property
     def findings(self) -> list:
