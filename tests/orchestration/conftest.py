@@ -21,10 +21,11 @@ class DeployedPipeline:
     queue_url: str
 
 
-def deploy_pipeline(synth, monkeypatch, *, wait_seconds: int = 0, timeout_seconds: int | None = None, definition=None):
+def deploy_pipeline(synth, monkeypatch, *, waits: dict[str, float] | None = None):
     """Creates what the pipeline stack would: the function (transient), both state machines, the
-    topic (with a queue subscribed, to read what was published) and the curated crawler."""
-    plan = harness.Plan()
+    topic (with a queue subscribed, to read what was published) and the curated crawler. `waits`:
+    the seconds named Wait states wait (harness.Plan.waits)."""
+    plan = harness.Plan(waits=dict(waits or {}))
     harness.install(monkeypatch, plan)
     crawls = Simulator()
     crawls._patch_glue(monkeypatch)
@@ -32,12 +33,12 @@ def deploy_pipeline(synth, monkeypatch, *, wait_seconds: int = 0, timeout_second
     settings = synth.settings
     (function_id,) = harness.resource_ids(synth, "pipeline", "AWS::Lambda::Function")
     names = {f"{function_id}.Arn": harness.create_function(synth, f"{settings.prefix}-pipeline-cluster", monkeypatch)}
-    definition = definition or harness.state_machine_definition(synth, "pipeline", "Pipeline", names)
-    pipeline_arn = harness.create_state_machine(pipeline_name(settings), harness.with_timing(definition, wait_seconds, timeout_seconds))
+    definition = harness.state_machine_definition(synth, "pipeline", "Pipeline", names)
+    pipeline_arn = harness.create_state_machine(pipeline_name(settings), definition)
     sweeper_arn = None
     if settings.emr.mode == "transient":
         sweeper = harness.state_machine_definition(synth, "pipeline", "Sweeper", names)
-        sweeper_arn = harness.create_state_machine(sweeper_name(settings), harness.with_timing(sweeper, 0))
+        sweeper_arn = harness.create_state_machine(sweeper_name(settings), sweeper)
     sns, sqs = harness.client("sns"), harness.client("sqs")
     topic_arn = sns.create_topic(Name=topic_name(settings))["TopicArn"]
     queue_url = sqs.create_queue(QueueName="published")["QueueUrl"]

@@ -16,23 +16,37 @@ on its own, and what this module adds (by patching moto, never the code under te
   Step Functions' own API (camelCase on the wire) a task names parameters and reads results
   in PascalCase ("Parameters in Step Functions are expressed in PascalCase"); moto passes
   them through unchanged, the patch converts as Step Functions does.
-* Timing: Wait states wait `wait_seconds` and retries 1 s (moto really sleeps; ASL allows
-  no shorter retry). Nothing else of the definitions is changed.
+* Timing: moto really sleeps, so the plan sets the time. A Wait state waits the seconds the
+  plan gives its name (0 unless planned; `UNTIL_STOPPED` holds a run there until it is stopped
+  or times out) instead of its Seconds; a Retry's pause (ASL's shortest is 1 s) takes no time;
+  `time_out` ends an execution as its TimeoutSeconds elapsing would. The definitions
+  themselves run as synthesized.
+* Speed, same results: moto parses a definition and each JSONPath again at every use and
+  creates a boto3 client for every service task; the parses and clients are kept for the
+  session. `wait` joins the execution's thread instead of polling it.
 
 The definitions come from the synthesized templates, rendered with iam_policy.render and the
 physical names of what this module creates in moto.
 """
 import datetime
+import functools
+import importlib
 import io
 import json
 import logging
 import os
+import pkgutil
+import sys
+import threading
 import time
+import types
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 
 import boto3
+import jsonpath_ng
+import jsonpath_ng.ext
 from moto.awslambda.models import LambdaFunction
 from moto.emr.models import Cluster, ElasticMapReduceBackend, Step
 from moto.events.models import EventPattern
@@ -40,6 +54,11 @@ from moto.glue.responses import GlueResponse
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (
     StateTaskServiceAwsSdk,
 )
+from moto.stepfunctions.parser.asl.component.state.wait.state_wait import StateWait
+from moto.stepfunctions.parser.asl.utils.boto_client import boto_client_for as moto_client_for
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, render
 from tests.helpers import ROOT
@@ -47,9 +66,14 @@ from tests.helpers import ROOT
 HANDLER = ROOT / "lambdas" / "pipeline_cluster" / "handler.py"
 PASSWORD = "kdc-admin-" + uuid.uuid4().hex
 TERMINAL = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
+# A Wait that lasts until its execution is stopped or times out (a stop ends a Wait at once).
+UNTIL_STOPPED = 24 * 3600
 
 
+@functools.cache
 def client(service: str):
+    """A boto3 client for moto, kept for the session: creating one costs more than most calls,
+    and moto intercepts every client's calls while a mock is active (boto3 clients are thread-safe)."""
     return boto3.client(service, region_name=REGION)
 
 
@@ -75,6 +99,7 @@ class Plan:
     steps: dict[str, StepOutcome] = field(default_factory=dict)
     quality_scores: dict[str, float] = field(default_factory=dict)
     lambda_error: str | None = None
+    waits: dict[str, float] = field(default_factory=dict)  # Wait state name -> seconds (default 0)
 
 
 def install(monkeypatch, plan: Plan) -> None:
@@ -85,11 +110,90 @@ def install(monkeypatch, plan: Plan) -> None:
     _patch_emr(monkeypatch, plan)
     _patch_data_quality(monkeypatch, plan)
     _patch_sdk_results(monkeypatch)
+    _patch_timing(monkeypatch, plan)
     _cache_definition_parses(monkeypatch)
+    _cache_json_paths(monkeypatch)
+    _cache_sdk_clients(monkeypatch)
+    _keep_execution_threads(monkeypatch)
+
+
+def _patch_timing(monkeypatch, plan: Plan) -> None:
+    from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+
+    def wait_state(state, env):
+        state.wait_function._get_wait_seconds(env)  # the definition's Seconds still evaluate
+        state.wait_function._wait_interval(env=env, wait_seconds=plan.waits.get(state.name, 0))
+        if state.assign_decl:
+            state.assign_decl.eval(env=env)
+
+    monkeypatch.setattr(StateWait, "_eval_state", wait_state)
+    # The retrier pauses with time.sleep, its module's only use of time.
+    monkeypatch.setattr(retrier_decl, "time", types.SimpleNamespace(sleep=lambda seconds: None))
+
+
+def time_out(execution: str) -> None:
+    """Ends `execution` as moto does when its TimeoutSeconds elapse: the program is timed out and
+    every state still running ends (a Wait at once), with no Catch."""
+    _backend().describe_execution(execution).exec_worker.env.set_timed_out()
+
+
+# JSONPath expressions, by their text: moto parses one with jsonpath_ng (a ply grammar built for
+# each parse, milliseconds each) at every use, hundreds of times a run. A parsed path holds no data.
+_json_path = functools.cache(jsonpath_ng.ext.parse)
+_result_path = functools.cache(jsonpath_ng.parse)
+
+
+def _cache_json_paths(monkeypatch) -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    monkeypatch.setattr(json_path, "parse", _json_path)
+    monkeypatch.setattr(result_path, "parse", _result_path)
+
+
+_sdk_client = functools.cache(moto_client_for)
+
+
+def _cache_sdk_clients(monkeypatch) -> None:
+    """moto creates a boto3 client for each service task it runs; one per service serves them all."""
+
+    def boto_client_for(region: str, service: str, state_credentials=None):
+        return moto_client_for(region, service, state_credentials) if state_credentials else _sdk_client(region, service)
+
+    for module in _modules_calling_boto_client_for():
+        monkeypatch.setattr(module, "boto_client_for", boto_client_for)
+
+
+@functools.cache
+def _modules_calling_boto_client_for() -> tuple:
+    # Each imports the function by name; moto imports some only when a definition uses them.
+    import moto.stepfunctions.parser.asl.component.state.exec as package
+
+    for module in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(module.name)
+    return tuple(
+        module for name, module in list(sys.modules.items())
+        if name.startswith("moto.stepfunctions.parser.") and getattr(module, "boto_client_for", None) is moto_client_for
+    )
+
+
+def _keep_execution_threads(monkeypatch) -> None:
+    """moto's execution worker, keeping its thread (for `wait` to join)."""
+
+    def start(worker):
+        worker.thread = threading.Thread(target=worker._execution_logic, daemon=True)
+        TMP_THREADS.append(worker.thread)
+        worker.thread.start()
+
+    monkeypatch.setattr(ExecutionWorker, "start", start)
+
+
+def _backend():
+    return stepfunctions_parser_backends[ACCOUNT][REGION]
 
 
 # Parsed definitions, by their text: moto parses a definition when a state machine is created and
-# again for every execution, in pure-Python ANTLR (one to two seconds for the pipeline). The
+# again for every execution, in pure-Python ANTLR (a quarter of a second for the pipeline). The
 # evaluation components are reused as moto itself reuses them across the concurrent iterations of
 # a Map state: they hold no execution's state, which lives in each execution's environment.
 _PARSED: dict[str, tuple] = {}
@@ -239,39 +343,31 @@ def _patch_data_quality(monkeypatch, plan: Plan) -> None:
 
 def state_machine_definition(synth, stack: str, prefix: str, names: dict) -> dict:
     """The DefinitionString of the state machine whose logical id starts with `prefix`, rendered."""
-    template = synth.template_json(stack)
+    template = template_json(synth, stack)
     (machine,) = [
         r for k, r in template["Resources"].items() if r["Type"] == "AWS::StepFunctions::StateMachine" and k.startswith(prefix)
     ]
     return json.loads(render(machine["Properties"]["DefinitionString"], template, names, all_templates(synth)))
 
 
+# Templates, by cloud assembly and stack: the synth fixtures' template_json reads a template
+# through jsii at every call. The tests only read them.
+_TEMPLATES: dict[tuple[str, str], dict] = {}
+
+
+def template_json(synth, stack: str) -> dict:
+    key = (synth.assembly.directory, stack)
+    if key not in _TEMPLATES:
+        _TEMPLATES[key] = synth.template_json(stack)
+    return _TEMPLATES[key]
+
+
 def all_templates(synth) -> dict:
-    return {stack.stack_name: synth.template_json(short) for short, stack in synth.stacks.items()}
-
-
-def with_timing(definition, wait_seconds: int, timeout_seconds: int | None = None):
-    """Waits of `wait_seconds`, retries after 1 s without backoff; the rest as synthesized."""
-    def walk(node):
-        if isinstance(node, dict):
-            node = {key: walk(value) for key, value in node.items()}
-            if node.get("Type") == "Wait":
-                node["Seconds"] = wait_seconds
-            if "IntervalSeconds" in node:
-                node.update(IntervalSeconds=1, BackoffRate=1, JitterStrategy="NONE")
-            return node
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        return node
-
-    timed = walk(definition)
-    if timeout_seconds is not None:
-        timed["TimeoutSeconds"] = timeout_seconds
-    return timed
+    return {stack.stack_name: template_json(synth, short) for short, stack in synth.stacks.items()}
 
 
 def resource_ids(synth, stack: str, type_: str) -> list[str]:
-    return [k for k, r in synth.template_json(stack)["Resources"].items() if r["Type"] == type_]
+    return [k for k, r in template_json(synth, stack)["Resources"].items() if r["Type"] == type_]
 
 
 # --- what the stacks would have deployed, in moto ---------------------------------------------
@@ -285,7 +381,7 @@ def create_function(synth, name: str, monkeypatch) -> str:
     and changing os.environ there races every other thread's moto call (moto reads
     MOTO_ACCOUNT_ID from os.environ on each request, and mock_aws deletes its fake credentials
     from it on exit)."""
-    template = synth.template_json("pipeline")
+    template = template_json(synth, "pipeline")
     (function_id,) = resource_ids(synth, "pipeline", "AWS::Lambda::Function")
     environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
     secret_arn = client("secretsmanager").create_secret(Name=f"kdc-{uuid.uuid4().hex[:8]}", SecretString=PASSWORD)["ARN"]
@@ -320,9 +416,6 @@ def stop_executions(timeout: float = 30) -> None:
     executions, so that none outlives the test (and its mock, patches and environment) into the
     next. A stopped execution ends at its current state: a Wait returns at once, a Retry's pause
     or an API call completes first."""
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-    from moto.stepfunctions.parser.utils import TMP_THREADS
-
     deadline = time.monotonic() + timeout
     while True:
         for regions in list(stepfunctions_parser_backends.values()):
@@ -340,25 +433,19 @@ def stop_executions(timeout: float = 30) -> None:
 
 
 def wait(execution: str, timeout: float = 60) -> dict:
-    sfn = client("stepfunctions")
-    deadline = time.monotonic() + timeout
-    while True:
-        described = sfn.describe_execution(executionArn=execution)
-        if described["status"] in TERMINAL:
-            return {**described, "history": history(execution)}
-        if time.monotonic() > deadline:
-            raise AssertionError(f"execution still {described['status']} after {timeout}s")
-        time.sleep(0.05)
+    """Waits for the execution's end (its thread's); returns describe_execution plus the history."""
+    _backend().describe_execution(execution).exec_worker.thread.join(timeout)
+    described = client("stepfunctions").describe_execution(executionArn=execution)
+    if described["status"] not in TERMINAL:
+        raise AssertionError(f"execution still {described['status']} after {timeout}s")
+    return {**described, "history": history(execution)}
 
 
 def history(execution: str) -> list[dict]:
     """The execution's events as GetExecutionHistory returns them, read from moto's backend: the
     same events, without serializing a few thousand of them through moto's response layer (about
     two seconds a run). lakeops' own calls still go through the API."""
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-    backend = stepfunctions_parser_backends[ACCOUNT][REGION]
-    return json.loads(json.dumps(backend.get_execution_history(execution)["events"], default=_api_value))
+    return json.loads(json.dumps(_backend().get_execution_history(execution)["events"], default=_api_value))
 
 
 def _api_value(value):

@@ -62,9 +62,9 @@ def test_a_failed_run_exits_1_with_the_steps_and_where_to_look(dev, monkeypatch,
 
 
 def test_a_run_past_the_timeout_exits_4_and_keeps_running(dev, monkeypatch, published):
-    deployed = published(deploy_pipeline(dev, monkeypatch, wait_seconds=1))
+    deployed = published(deploy_pipeline(dev, monkeypatch, waits={"WaitForStep": harness.UNTIL_STOPPED}))
     deployed.plan.steps[f"{dev.settings.prefix}-curate-{dev.settings.datasets[0].name}"] = harness.StepOutcome(state="RUNNING")
-    result = run("--name", "by-hand-3", "--timeout", "3")
+    result = run("--name", "by-hand-3", "--timeout", "1")
     assert result.exit_code == EXIT_TIMEOUT, result.output
     assert "It keeps running in AWS" in result.stderr
     harness.client("stepfunctions").stop_execution(executionArn=deployed.pipeline_arn.replace(":stateMachine:", ":execution:") + ":by-hand-3")

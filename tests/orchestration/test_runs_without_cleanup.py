@@ -24,7 +24,7 @@ def status_event(execution_arn: str, state_machine_arn: str, status: str) -> dic
 
 
 def sweep_rule_pattern(synth) -> dict:
-    template = synth.template_json("pipeline")
+    template = harness.template_json(synth, "pipeline")
     (rule,) = [r for k, r in template["Resources"].items() if r["Type"] == "AWS::Events::Rule" and k.startswith("SweepOnRunEnd")]
     return render(rule["Properties"]["EventPattern"], template)
 
@@ -33,8 +33,12 @@ def matches(pattern: dict, event: dict) -> bool:
     return harness.pattern_matches(pattern, event)
 
 
+# A run with a step that never ends stays at its first poll of the step until stopped or timed out.
+STUCK = {"WaitForStep": harness.UNTIL_STOPPED}
+
+
 def start_stuck_run(deployed, synth) -> str:
-    """A run whose first step never ends, once it has its cluster and submitted the step."""
+    """A run whose first step never ends (deployed with STUCK), once it has its cluster and submitted the step."""
     stuck = f"{synth.settings.prefix}-curate-{synth.settings.datasets[0].name}"
     deployed.plan.steps[stuck] = harness.StepOutcome(state="RUNNING")
     sfn = harness.client("stepfunctions")
@@ -62,7 +66,7 @@ def assert_swept(deployed, execution: str, status: str, reported: str | None = N
 
 
 def test_a_run_stopped_while_its_cluster_starts_leaves_it_and_the_sweeper_terminates_it(dev, monkeypatch):
-    deployed = deploy_pipeline(dev, monkeypatch, wait_seconds=1)
+    deployed = deploy_pipeline(dev, monkeypatch, waits={"WaitForCluster": harness.UNTIL_STOPPED})
     deployed.plan.clusters.append(harness.ClusterOutcome(state="STARTING"))
     sfn = harness.client("stepfunctions")
     execution = sfn.start_execution(stateMachineArn=deployed.pipeline_arn, name="stopped-run", input="{}")["executionArn"]
@@ -75,7 +79,7 @@ def test_a_run_stopped_while_its_cluster_starts_leaves_it_and_the_sweeper_termin
 
 
 def test_a_run_stopped_during_its_steps_runs_no_cleanup_and_the_sweeper_terminates_the_cluster(dev, monkeypatch):
-    deployed = deploy_pipeline(dev, monkeypatch, wait_seconds=1)
+    deployed = deploy_pipeline(dev, monkeypatch, waits=STUCK)
     execution = start_stuck_run(deployed, dev)
     harness.client("stepfunctions").stop_execution(executionArn=execution)
     result = harness.wait(execution)
@@ -87,9 +91,10 @@ def test_a_run_stopped_during_its_steps_runs_no_cleanup_and_the_sweeper_terminat
 
 
 def test_a_run_past_the_execution_timeout_leaves_its_cluster_and_the_sweeper_terminates_it(dev, monkeypatch):
-    deployed = deploy_pipeline(dev, monkeypatch, wait_seconds=1, timeout_seconds=4)
+    deployed = deploy_pipeline(dev, monkeypatch, waits=STUCK)
     execution = start_stuck_run(deployed, dev)
-    assert harness.wait(execution, timeout=30)["status"] == "TIMED_OUT"
+    harness.time_out(execution)
+    assert harness.wait(execution)["status"] == "TIMED_OUT"
     assert_swept(deployed, execution, "TIMED_OUT")
 
 
@@ -104,7 +109,7 @@ def test_the_rule_starts_the_sweeper_for_each_end_without_cleanup_and_no_other(d
 
 
 def test_the_sweeper_terminates_only_clusters_of_ended_runs(dev, monkeypatch):
-    deployed = deploy_pipeline(dev, monkeypatch, wait_seconds=1)
+    deployed = deploy_pipeline(dev, monkeypatch, waits=STUCK)
     running = start_stuck_run(deployed, dev)
     emr = harness.client("emr")
     finished = harness.create_state_machine("finished", {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})

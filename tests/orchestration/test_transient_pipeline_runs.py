@@ -152,7 +152,7 @@ def test_a_failed_crawl_fails_the_run_after_the_cluster_is_gone(dev, monkeypatch
     deployed = deploy_pipeline(dev, monkeypatch)
     crawler = f"{dev.settings.prefix}-curated"
     definition = harness.definition_variant(dev, deployed, quality={}, crawler=crawler)
-    pipeline_arn = harness.create_state_machine("with-crawler", harness.with_timing(definition, 0))
+    pipeline_arn = harness.create_state_machine("with-crawler", definition)
     ok = harness.run(pipeline_arn, name="crawled")
     assert ok["status"] == "SUCCEEDED", ok.get("cause")
     assert json.loads(ok["output"])["crawl"]["outcome"] == "ok"
