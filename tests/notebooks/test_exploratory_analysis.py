@@ -7,10 +7,8 @@ import shutil
 import time
 
 import nbformat
-import pandas as pd
 import pytest
 from nbclient.exceptions import CellExecutionError
-from scipy import stats
 
 from tests.notebooks.conftest import FIGURES, REPO
 from tests.notebooks.runner import execute
@@ -48,7 +46,8 @@ def executed(curated_warehouse, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def curated_sales(executed, spark) -> pd.DataFrame:
+def curated_sales(executed, spark):
+    """The sales rows of the range as a pandas frame (pandas and scipy load only where the notebook runs)."""
     _, _, warehouse, _ = executed
     frame = spark.read.option("basePath", str(warehouse / "sales")).parquet(str(warehouse / "sales")).toPandas()
     frame["dt"] = frame["dt"].astype(str)
@@ -80,6 +79,8 @@ def test_revenue_and_daily_series_match_the_curated_files(executed, curated_sale
 def test_fitted_lognormal_and_ks_statistic(executed, curated_sales):
     _, results, _, _ = executed
     amounts = curated_sales["amount"].to_numpy()
+    from scipy import stats
+
     shape, loc, scale = stats.lognorm.fit(amounts, floc=0)
     assert results["lognorm_shape"] == pytest.approx(shape) and results["lognorm_scale"] == pytest.approx(scale)
     ks = stats.kstest(amounts, "lognorm", args=(shape, loc, scale)).statistic

@@ -5,7 +5,6 @@ import json
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_quicksight as quicksight
-from cfnlint.api import lint_all
 
 from compliance import add_compliance_packs
 from tests.conftest import synthesize
@@ -313,6 +312,8 @@ def test_s3_source_reads_the_manifest_in_the_curated_zone(prod, variant):
 
 @pytest.mark.cfn_lint
 def test_the_variant_passes_every_pack_and_cfn_lint(variant):
+    from cfnlint.api import lint_all  # a second of imports, for the lint tests only
+
     assert variant.validation_error is None, variant.validation_error
     with open(variant.assembly.get_stack_by_name(variant.stacks["quicksight"].stack_name).template_full_path) as template:
         matches = lint_all(template.read())
