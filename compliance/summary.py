@@ -38,7 +38,7 @@ def acknowledgments(outdir: str | Path) -> list[Acknowledged]:
     construct outside every stack (the app, a stage) is not written there: the gate refuses
     those anyway (tests/compliance/test_nag_gate.py).
     """
-    found = []
+    found, key = [], Validations.ACKNOWLEDGED_RULES_METADATA_KEY  # one jsii call, not one per entry
     manifest = json.loads((Path(outdir) / "manifest.json").read_text())
     for artifact in manifest["artifacts"].values():
         if artifact["type"] == "cdk:cloud-assembly":
@@ -50,7 +50,7 @@ def acknowledgments(outdir: str | Path) -> list[Acknowledged]:
                 metadata[path] = [*metadata.get(path, []), *entries]
         for path, entries in metadata.items():
             for entry in entries:
-                if entry["type"] == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
+                if entry["type"] == key:
                     for rule, reason in entry["data"].items():
                         found.append(Acknowledged(path.lstrip("/"), rule.removeprefix("Annotation::"), reason))
     return found
