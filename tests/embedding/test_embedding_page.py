@@ -26,6 +26,7 @@ import pytest
 from botocore.stub import Stubber
 from click.testing import CliRunner
 
+from lake_config import load_settings
 from lakeops.aws import Aws
 from lakeops.cli import cli
 from lakeops.context import Lake
@@ -39,7 +40,9 @@ SDK_PACKAGE = "amazon-quicksight-embedding-sdk"
 SDK_FILE = "dist/quicksight-embedding-js-sdk.min.js"
 PAGE = ROOT / "embedding" / "index.html"
 ACCOUNT = "111122223333"
-DASHBOARD = "datalake-prod-sales"
+# The dashboard the stack names for prod's first dataset (stacks/quicksight_stack.py).
+FIRST_DATASET = CDK_CONTEXT["datasets"][0]
+DASHBOARD = f"{load_settings({**CDK_CONTEXT, 'stage': 'prod'}).prefix}-{FIRST_DATASET}"
 
 
 def locked_sdk() -> dict:
@@ -144,7 +147,7 @@ def embed_url_from_the_cli(fake_credentials, monkeypatch, tmp_path, host, allowe
                 {"AwsAccountId": ACCOUNT, "SessionLifetimeInMinutes": 60, "UserArn": user,
                  "ExperienceConfiguration": {"Dashboard": {"InitialDashboardId": DASHBOARD}}, "AllowedDomains": host.allowed_domains},
             )  # fmt: skip
-            result = CliRunner().invoke(cli, ["--stage", "prod", "quicksight", "embed-url", "--dashboard", "sales", "--user", user,
+            result = CliRunner().invoke(cli, ["--stage", "prod", "quicksight", "embed-url", "--dashboard", FIRST_DATASET, "--user", user,
                                               "--account-id", ACCOUNT, "--page-url", f"{allowed_origin}/embedding/",
                                               *[arg for param in params for arg in ("--param", param)]])  # fmt: skip
             stub.assert_no_pending_responses()

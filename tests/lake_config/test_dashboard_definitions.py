@@ -73,7 +73,10 @@ def visual(definition: dict, visual_id: str) -> dict:
 
 
 def test_the_shipped_definitions_pass(settings):
-    assert [d.dataset.name for d in load_dashboards(settings.datasets)] == [d.name for d in settings.datasets]
+    """Every dataset whose folder holds a dashboard.json gets it checked and loaded (a fork's new
+    dataset may come without one)."""
+    with_files = [d.name for d in settings.datasets if (d.directory / "dashboard.json").is_file()]
+    assert with_files and [d.dataset.name for d in load_dashboards(settings.datasets)] == with_files
 
 
 def test_a_data_set_the_stage_does_not_declare(sales, settings):

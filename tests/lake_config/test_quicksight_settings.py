@@ -20,7 +20,7 @@ def error_for(**quicksight) -> str:
 def test_quicksight_is_on_in_prod_and_off_in_dev():
     assert load_settings({**CDK_CONTEXT, "stage": "dev"}).quicksight.enabled is False
     prod = load_settings({**CDK_CONTEXT, "stage": "prod"}).quicksight
-    assert prod.enabled is True and prod.owner_principal.endswith(":group/default/datalake-prod-owners")
+    assert prod.enabled is True and prod.owner_principal == CDK_CONTEXT["stages"]["prod"]["quicksight"]["owner_principal"]
 
 
 def test_disabled_needs_nothing_else():

@@ -2,7 +2,10 @@
 import pytest
 
 from lake_config import load_settings
-from tests.helpers import config_error, stage_context, synth_with_app_py
+from tests.helpers import CDK_CONTEXT, config_error, stage_context, synth_with_app_py
+
+# A valid stage name that cdk.json does not declare.
+UNKNOWN_STAGE = next(n for n in ("staging", "uat", "qa", "sandbox") if n not in CDK_CONTEXT["stages"])
 
 
 def test_both_stages_load():
@@ -12,8 +15,9 @@ def test_both_stages_load():
 
 
 def test_unknown_stage_lists_the_allowed_ones():
-    assert config_error(stage_context() | {"stage": "qa"}) == (
-        "unknown stage 'qa' (-c stage=...): allowed values are dev, prod, or derive a new one with -c base_stage=<one of them>"
+    assert config_error(stage_context() | {"stage": UNKNOWN_STAGE}) == (
+        f"unknown stage {UNKNOWN_STAGE!r} (-c stage=...): allowed values are {', '.join(CDK_CONTEXT['stages'])}, "
+        "or derive a new one with -c base_stage=<one of them>"
     )
 
 

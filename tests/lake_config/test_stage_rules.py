@@ -25,7 +25,9 @@ def test_an_ephemeral_stage_derives_from_a_shipped_one_and_keeps_nothing(base):
 
 def test_ephemeral_names_are_checked():
     assert config_error(ephemeral("dev")) == "-c base_stage derives a new stage, but 'dev' is already in cdk.json: pick another -c stage name"
-    assert config_error(stage_context() | {"stage": "pr42", "base_stage": "qa"}).startswith("unknown base stage 'qa' (-c base_stage=...): allowed values are dev, prod")
+    unknown = next(n for n in ("staging", "uat", "qa", "sandbox") if n not in CDK_CONTEXT["stages"])
+    assert config_error(stage_context() | {"stage": "pr42", "base_stage": unknown}).startswith(
+        f"unknown base stage {unknown!r} (-c base_stage=...): allowed values are {', '.join(CDK_CONTEXT['stages'])}")
     assert config_error(ephemeral("PR-42")).startswith("invalid stage name 'PR-42' (-c stage=...): must be 2 to 10 lower-case letters")
     context = stage_context("dev")
     context["stages"]["dev"]["base_stage"] = "prod"

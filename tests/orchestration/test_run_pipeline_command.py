@@ -73,4 +73,4 @@ def test_a_run_past_the_timeout_exits_4_and_keeps_running(dev, monkeypatch, publ
 def test_a_stage_without_the_pipeline_exits_3(dev, monkeypatch, published):
     result = run()
     assert result.exit_code == EXIT_NOT_DEPLOYED, result.output
-    assert "pipeline/state-machine-arn" in result.stderr and "published by stack datalake-dev-pipeline" in result.stderr
+    assert "pipeline/state-machine-arn" in result.stderr and f"published by stack {dev.stacks['pipeline'].stack_name}" in result.stderr

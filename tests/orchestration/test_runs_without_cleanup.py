@@ -94,8 +94,14 @@ def test_a_run_past_the_execution_timeout_leaves_its_cluster_and_the_sweeper_ter
     deployed = deploy_pipeline(dev, monkeypatch, waits=STUCK)
     execution = start_stuck_run(deployed, dev)
     harness.time_out(execution)
-    assert harness.wait(execution)["status"] == "TIMED_OUT"
-    assert_swept(deployed, execution, "TIMED_OUT")
+    result = harness.wait(execution)
+    # AWS ends this execution TIMED_OUT. With more datasets than the Map's MaxConcurrency, moto
+    # 5.2.5 still starts a queued iteration after the timeout and reports the execution FAILED with
+    # a States.Runtime error of its own; either way no Catch runs.
+    moto_artifact = "Could not set NextState value when in state" in json.dumps(result["history"][-1])
+    assert result["status"] == "TIMED_OUT" or (result["status"] == "FAILED" and moto_artifact), result["status"]
+    assert not {"Abandon", "TerminateAfterError", "TerminateCluster"} & set(harness.entered(result))
+    assert_swept(deployed, execution, "TIMED_OUT", reported=result["status"])
 
 
 def test_the_rule_starts_the_sweeper_for_each_end_without_cleanup_and_no_other(dev):

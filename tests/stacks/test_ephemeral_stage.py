@@ -39,4 +39,5 @@ def test_every_name_is_its_own_and_every_bucket_name_is_valid_in_any_region(ephe
                     assert len(bucket) <= BUCKET_NAME_MAX and re.fullmatch(BUCKET_NAME, bucket), bucket
                     assert f"-{synth.stage}-" in bucket
     parameters = json.dumps(ephemeral.template("storage").find_resources("AWS::SSM::Parameter"))
-    assert "/datalake/pr42/" in parameters and "/datalake/prod/" not in parameters
+    project = ephemeral.settings.project
+    assert f"/{project}/pr42/" in parameters and f"/{project}/prod/" not in parameters

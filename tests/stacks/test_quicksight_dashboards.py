@@ -61,7 +61,7 @@ def dashboards(prod):
 
 def test_every_dataset_with_a_definition_file_gets_an_analysis_and_a_dashboard(prod, dashboards):
     with_files = [d.name for d in prod.settings.datasets if definition_path(d).is_file()]
-    assert sorted(dashboards) == sorted(with_files) and len(with_files) == len(prod.settings.datasets)
+    assert with_files and sorted(dashboards) == sorted(with_files)
     assert len(resources_of(prod, "AWS::QuickSight::Analysis")) == len(resources_of(prod, "AWS::QuickSight::Dashboard")) == len(with_files)
 
 

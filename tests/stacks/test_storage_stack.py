@@ -18,14 +18,14 @@ def test_one_key_with_rotation(stage):
     template = stage.template("storage")
     template.resource_count_is("AWS::KMS::Key", 1)
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
-    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/datalake-{stage.stage}-lake"})
+    template.has_resource_properties("AWS::KMS::Alias", {"AliasName": f"alias/{stage.settings.prefix}-lake"})
 
 
 def test_four_buckets_named_by_stage(stage):
     stage.template("storage").resource_count_is("AWS::S3::Bucket", 4)
     for name, zone in zip(BUCKETS, ("raw", "curated", "athena-results", "logs")):
         assert bucket(stage, name)["Properties"]["BucketName"] == {
-            "Fn::Join": ["", [f"datalake-{stage.stage}-{zone}-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]
+            "Fn::Join": ["", [f"{stage.settings.prefix}-{zone}-", {"Ref": "AWS::AccountId"}, "-", {"Ref": "AWS::Region"}]]
         }
 
 
