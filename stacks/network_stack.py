@@ -1,7 +1,7 @@
 """The processing network: a private VPC for the EMR cluster, or an existing VPC by its ids."""
 import ipaddress
 
-from aws_cdk import Acknowledgment, Aws, Fn, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, Fn, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -12,6 +12,7 @@ from lake_config import LakeSettings
 from lake_config.emr_settings import NetworkSettings
 from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG
 from lake_constructs.processing.nat_instances import nat_instance_provider, secure_nat_instances
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.service_principals import account_scoped_service
 from stacks.storage_stack import StorageStack
 
@@ -161,7 +162,7 @@ class NetworkStack(Stack):
             self,
             "FlowLogsRole",
             assumed_by=account_scoped_service(
-                "vpc-flow-logs.amazonaws.com", f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"
+                "vpc-flow-logs.amazonaws.com", regional_arn("ec2", "vpc-flow-log/*")
             ),
             description="Delivers this VPC's flow logs to its log group.",
         )

@@ -17,6 +17,7 @@ from lake_constructs.orchestration.pipeline_definition import (
     sweeper_definition,
 )
 from lake_constructs.orchestration.state_machine_schedules import ScheduledStart, StateMachineSchedules
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.discovery_parameters import Discovery
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import EmrStack
@@ -42,7 +43,7 @@ def topic_name(settings: LakeSettings) -> str:
 
 
 def topic_arn(settings: LakeSettings) -> str:
-    return f"arn:{Aws.PARTITION}:sns:{Aws.REGION}:{Aws.ACCOUNT_ID}:{topic_name(settings)}"
+    return regional_arn("sns", topic_name(settings))
 
 
 def data_quality_checks(settings: LakeSettings, catalog: CatalogStack) -> dict[str, QualityCheck]:
@@ -165,7 +166,7 @@ class PipelineStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     actions=["ssm:GetParameter"],
-                    resources=[f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter{cluster_id_parameter}"],
+                    resources=[regional_arn("ssm", f"parameter{cluster_id_parameter}")],
                 )
             )
         # Only this stage's clusters: the long-running one and the transient ones carry its tags.
@@ -180,12 +181,12 @@ class PipelineStack(Stack):
             statements.append(
                 iam.PolicyStatement(
                     actions=["glue:StartCrawler", "glue:GetCrawler"],
-                    resources=[f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:crawler/{plan.crawler}"],
+                    resources=[regional_arn("glue", f"crawler/{plan.crawler}")],
                 )
             )
         if quality:
             rulesets = [
-                f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:dataQualityRuleset/{check.ruleset}" for check in quality.values()
+                regional_arn("glue", f"dataQualityRuleset/{check.ruleset}") for check in quality.values()
             ]
             statements += [
                 iam.PolicyStatement(actions=["glue:StartDataQualityRulesetEvaluationRun"], resources=rulesets),

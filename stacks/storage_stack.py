@@ -8,6 +8,7 @@ from constructs import Construct
 from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_config.names import BUCKET_ZONES, bucket_name
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.discovery_parameters import Discovery
 from lake_constructs.storage.secure_bucket import SecureBucket
 
@@ -65,7 +66,7 @@ class StorageStack(Stack):
                 resources=["*"],
                 conditions={
                     "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"
+                        "kms:EncryptionContext:aws:logs:arn": regional_arn("logs", "*")
                     }
                 },
             )

@@ -1,5 +1,5 @@
 """A Glue Data Quality ruleset on a curated table, and the role its evaluation runs as."""
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -9,6 +9,7 @@ from constructs import Construct
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
 from lake_constructs.catalog.data_quality_rules import dqdl
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import keys_under
 from lake_constructs.shared.service_principals import account_scoped_service
 
@@ -46,11 +47,9 @@ class DataQualityRuleset(Construct):
             ),
         )
 
-        def arn(service: str, resource: str) -> str:
-            return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
         objects = keys_under(curated_bucket, dataset.curated_prefix)
-        log_groups = arn("logs", "log-group:/aws-glue/data-quality*")
+        log_groups = regional_arn("logs", "log-group:/aws-glue/data-quality*")
         self.role = iam.Role(
             self,
             "Role",
@@ -65,14 +64,14 @@ class DataQualityRuleset(Construct):
                 iam.PolicyStatement(
                     actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
                     resources=[
-                        arn("glue", "catalog"),
-                        arn("glue", f"database/{database_name}"),
-                        arn("glue", f"table/{database_name}/{dataset.table}"),
+                        regional_arn("glue", "catalog"),
+                        regional_arn("glue", f"database/{database_name}"),
+                        regional_arn("glue", f"table/{database_name}/{dataset.table}"),
                     ],
                 ),
                 iam.PolicyStatement(
                     actions=["glue:GetDataQualityRuleset", "glue:PublishDataQuality"],
-                    resources=[arn("glue", f"dataQualityRuleset/{ruleset_name}")],
+                    resources=[regional_arn("glue", f"dataQualityRuleset/{ruleset_name}")],
                 ),
                 iam.PolicyStatement(
                     actions=["s3:ListBucket"],

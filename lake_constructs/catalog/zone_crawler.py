@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_constructs.shared.arns import regional_arn
 
 # Spark and Hadoop leave markers and scratch files next to the data; a crawler that
 # reads them invents tables and columns.
@@ -48,7 +49,7 @@ class ZoneCrawler(Construct):
     ) -> None:
         super().__init__(scope, id)
         catalog_arn = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
-        log_groups = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:/aws-glue/crawlers*"
+        log_groups = regional_arn("logs", "log-group:/aws-glue/crawlers*")
         objects = bucket.arn_for_objects(f"{prefix}*")
         tables = f"{catalog_arn}:table/{database_name}/*"
         table = f"{catalog_arn}:table/{database_name}/{table_name}"

@@ -1,5 +1,5 @@
 """The role QuickSight assumes to query the lake, instead of its account-wide service role."""
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -7,6 +7,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import keys_under
 from lake_constructs.shared.service_principals import account_scoped_service
 
@@ -51,7 +52,7 @@ class QuickSightAccessRole(Construct):
         # Each dataset's curated prefix (not its quarantine or reports), and QuickSight's own area.
         prefixes = {dataset.name: dataset.curated_prefix for dataset in datasets} | {"QuickSight": QUICKSIGHT_PREFIX}
         curated_objects = {owner: keys_under(curated_bucket, prefix) for owner, prefix in prefixes.items()}
-        tables = [_arn("glue", f"table/{database_name}/{table}") for table in (*(d.table for d in datasets), *extra_tables)]
+        tables = [regional_arn("glue", f"table/{database_name}/{table}") for table in (*(d.table for d in datasets), *extra_tables)]
 
         self.role = iam.Role(
             self,
@@ -76,7 +77,7 @@ class QuickSightAccessRole(Construct):
                         "athena:GetQueryResults",
                         "athena:GetQueryResultsStream",
                     ],
-                    resources=[_arn("athena", f"workgroup/{workgroup_name}")],
+                    resources=[regional_arn("athena", f"workgroup/{workgroup_name}")],
                 ),
                 iam.PolicyStatement(
                     sid="BrowseTheGlueCatalogThroughAthena",
@@ -87,7 +88,7 @@ class QuickSightAccessRole(Construct):
                         "athena:ListTableMetadata",
                         "athena:GetTableMetadata",
                     ],
-                    resources=[_arn("athena", f"datacatalog/{ATHENA_CATALOG}")],
+                    resources=[regional_arn("athena", f"datacatalog/{ATHENA_CATALOG}")],
                 ),
                 iam.PolicyStatement(sid="ListCatalogsAndWorkgroups", actions=ATHENA_LIST_ACTIONS, resources=["*"]),
                 iam.PolicyStatement(
@@ -99,7 +100,7 @@ class QuickSightAccessRole(Construct):
                         "glue:GetPartitions",
                         "glue:BatchGetPartition",
                     ],
-                    resources=[_arn("glue", "catalog"), _arn("glue", f"database/{database_name}"), *tables],
+                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{database_name}"), *tables],
                 ),
                 iam.PolicyStatement(sid="LocateTheCuratedZone", actions=["s3:GetBucketLocation"], resources=[curated_bucket.bucket_arn]),
                 iam.PolicyStatement(
@@ -152,6 +153,3 @@ class QuickSightAccessRole(Construct):
             ),
         )
 
-
-def _arn(service: str, resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"

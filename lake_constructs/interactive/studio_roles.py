@@ -1,5 +1,5 @@
 """The EMR Studio service role, the user role (IAM Identity Center) and the Studio user policy."""
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
@@ -7,6 +7,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_constructs.processing.emr_security_groups import EMR_MANAGED_TAG
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.service_principals import account_scoped_service
 
 EMR = "elasticmapreduce.amazonaws.com"
@@ -41,9 +42,6 @@ WORKSPACE_ACTIONS = [
 ]
 
 
-def _arn(service: str, resource: str) -> str:
-    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
-
 
 def _allow(sid: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> iam.PolicyStatement:
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
@@ -73,7 +71,7 @@ class StudioRoles(Construct):
         identity_center: bool,
     ) -> None:
         super().__init__(scope, id)
-        trust = account_scoped_service(EMR, _arn("elasticmapreduce", "*"))
+        trust = account_scoped_service(EMR, regional_arn("elasticmapreduce", "*"))
         self.service_role = iam.Role(self, "ServiceRole", assumed_by=trust, description="EMR Studio service role.")
         self.user_role = None
         if identity_center:
@@ -85,10 +83,10 @@ class StudioRoles(Construct):
         self._service_policy(key, bucket, workspace_prefix, git_repositories)
 
     def _service_policy(self, key: kms.IKey, bucket: s3.IBucket, prefix: str, git: bool) -> None:
-        ec2 = lambda resource: _arn("ec2", resource)  # noqa: E731
+        ec2 = lambda resource: regional_arn("ec2", resource)  # noqa: E731
         kinds = ("network-interface", "instance", "security-group", "subnet", "vpc")
         eni, instance, group, subnet, vpc = (ec2(f"{kind}/*") for kind in kinds)
-        clusters = _arn("elasticmapreduce", "cluster/*")
+        clusters = regional_arn("elasticmapreduce", "cluster/*")
         workspace_objects = bucket.arn_for_objects(f"{prefix}*")
         allow = _allow
         statements = [
@@ -138,7 +136,7 @@ class StudioRoles(Construct):
             workspace_objects: f"Workspace and notebook files under {prefix}, named by Studio and Workspace ids assigned at run time.",
         }
         if git:
-            secrets = _arn("secretsmanager", "secret:*")
+            secrets = regional_arn("secretsmanager", "secret:*")
             statements.append(allow("AllowSecretsManagerReadOnlyActionsWithEMRTags", ["secretsmanager:GetSecretValue"], [secrets], TAGGED))
             wildcards[secrets] = "Git credentials Studio users store for their Workspaces; only secrets with the EMR-managed tag."
         self.service_policy = policy = iam.ManagedPolicy(self, "ServicePolicy", roles=[self.service_role], statements=statements)
@@ -147,7 +145,7 @@ class StudioRoles(Construct):
     def user_policy(self, *, studio_arn: str, runtime_role_arn: str, cluster_tag: tuple[str, str], roles: list[iam.IRole]) -> iam.ManagedPolicy:
         """What a Studio user may do: use Workspaces, attach them to the stage's interactive cluster
         with the analyst runtime role only, and open this Studio (IAM mode's presigned URL)."""
-        clusters = _arn("elasticmapreduce", "cluster/*")
+        clusters = regional_arn("elasticmapreduce", "cluster/*")
         policy = iam.ManagedPolicy(
             self,
             "UserPolicy",

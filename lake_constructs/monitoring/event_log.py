@@ -1,11 +1,12 @@
 """An encrypted log group that keeps the stage's crawler events, for the dashboard's run times."""
 import jsii
-from aws_cdk import Aws, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
+from lake_constructs.shared.arns import regional_arn
 
 
 @jsii.implements(events.IRuleTarget)
@@ -38,7 +39,7 @@ class EventLog(Construct):
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
         )
         rule_name = f"{prefix}-crawler-events"
-        group_arn = f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{self.log_group.log_group_name}"
+        group_arn = regional_arn("logs", f"log-group:{self.log_group.log_group_name}")
         policy = logs.ResourcePolicy(
             self,
             "WriteFromEventBridge",
@@ -48,7 +49,7 @@ class EventLog(Construct):
                     principals=[iam.ServicePrincipal("events.amazonaws.com"), iam.ServicePrincipal("delivery.logs.amazonaws.com")],
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{group_arn}:*"],
-                    conditions={"ArnEquals": {"aws:SourceArn": f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{rule_name}"}},
+                    conditions={"ArnEquals": {"aws:SourceArn": regional_arn("events", f"rule/{rule_name}")}},
                 )
             ],
         )

@@ -5,6 +5,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
+from lake_constructs.shared.arns import regional_arn
 
 # What a service needs on the key of an encrypted topic to publish to it (SNS Developer Guide,
 # "Enable compatibility between event sources from AWS services and encrypted topics").
@@ -13,7 +14,7 @@ PUBLISH_KEY_ACTIONS = ("kms:GenerateDataKey*", "kms:Decrypt")
 
 def alarm_arns(prefix: str) -> str:
     """Every alarm of the stage: alarm names start with `<prefix>-`."""
-    return f"arn:{Aws.PARTITION}:cloudwatch:{Aws.REGION}:{Aws.ACCOUNT_ID}:alarm:{prefix}-*"
+    return regional_arn("cloudwatch", f"alarm:{prefix}-*")
 
 
 def budget_arns(prefix: str) -> str:
@@ -23,7 +24,7 @@ def budget_arns(prefix: str) -> str:
 
 def rule_arns(prefix: str) -> str:
     """Every EventBridge rule of the stage: rule names start with `<prefix>-`."""
-    return f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:rule/{prefix}-*"
+    return regional_arn("events", f"rule/{prefix}-*")
 
 
 def allow_notifications_with_key(key: kms.IKey, prefix: str) -> None:

@@ -1,5 +1,5 @@
 """The curation pipeline and its cluster sweeper: two Standard state machines with exact permissions."""
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -7,6 +7,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.service_principals import account_scoped_service
 
 # What Step Functions needs to deliver its logs and traces; AWS documents these on Resource "*".
@@ -25,16 +26,16 @@ TRACING_RULE = "AwsSolutions-SF2"
 
 
 def cluster_arns() -> str:
-    return f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:cluster/*"
+    return regional_arn("elasticmapreduce", "cluster/*")
 
 
 def state_machine_arn(name: str) -> str:
     """Deterministic, so the monitoring stack and the key policy name it without a reference."""
-    return f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{name}"
+    return regional_arn("states", f"stateMachine:{name}")
 
 
 def execution_arns(name: str) -> str:
-    return f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{name}:*"
+    return regional_arn("states", f"execution:{name}:*")
 
 
 class LoggedStateMachine(Construct):

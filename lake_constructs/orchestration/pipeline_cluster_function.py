@@ -12,6 +12,7 @@ from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids, iam5_resource
 from lake_constructs.processing.emr_tls_certificate import ENI_ACTIONS, RUNTIME
+from lake_constructs.shared.arns import regional_arn
 
 SRC = str(Path(__file__).resolve().parents[2] / "lambdas" / "pipeline_cluster")
 # The tag that ties a transient cluster to the execution that created it (the sweeper reads it).
@@ -61,8 +62,8 @@ class PipelineClusterFunction(Construct):
             retention=log_retention,
             removal_policy=RemovalPolicy.RETAIN if retain else RemovalPolicy.DESTROY,
         )
-        execution_pattern = f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:execution:{state_machine_name}:*"
-        clusters = f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:cluster/*"
+        execution_pattern = regional_arn("states", f"execution:{state_machine_name}:*")
+        clusters = regional_arn("elasticmapreduce", "cluster/*")
         describe = [
             iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]),
             iam.PolicyStatement(actions=list(ENI_ACTIONS), resources=["*"]),

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids
 from lake_config.pipeline_settings import ScheduleSettings
+from lake_constructs.shared.arns import regional_arn
 
 DEFAULT_GROUP = "default"
 
@@ -82,7 +83,7 @@ class StateMachineSchedules(Construct):
             ),
         )
         schedule_arns = [
-            f"arn:{Aws.PARTITION}:scheduler:{Aws.REGION}:{Aws.ACCOUNT_ID}:schedule/{DEFAULT_GROUP}/{s.name}" for s in schedules
+            regional_arn("scheduler", f"schedule/{DEFAULT_GROUP}/{s.name}") for s in schedules
         ]
         self.policy = iam.ManagedPolicy(
             self,

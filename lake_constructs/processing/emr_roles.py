@@ -9,6 +9,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
+from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import folder_markers, keys_under, probed_keys
 from lake_constructs.shared.service_principals import account_scoped_service
 
@@ -77,7 +78,7 @@ class EmrRoles(Construct):
             self,
             "ServiceRole",
             assumed_by=account_scoped_service(
-                "elasticmapreduce.amazonaws.com", f"arn:{Aws.PARTITION}:elasticmapreduce:{Aws.REGION}:{Aws.ACCOUNT_ID}:*"
+                "elasticmapreduce.amazonaws.com", regional_arn("elasticmapreduce", "*")
             ),
             description="EMR service role: runs this stage's cluster.",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SERVICE_POLICY)],
