@@ -3,11 +3,11 @@
 Bucket names are the binding limit: `<project>-<stage>-<zone>-<12-digit account>-<region>`,
 at most 63 characters (S3 User Guide, "General purpose bucket naming rules"). The check uses the
 longest zone and, unless the stage pins its region, the longest region name AWS has, read from
-botocore's endpoint data, so a stage that synthesizes can deploy in any region.
+botocore's partition data, so a stage that synthesizes can deploy in any region.
 """
 import functools
-
-from botocore.loaders import Loader
+import json
+from importlib import resources
 
 # Every bucket the stacks create: stacks.storage_stack.lake_bucket_name refuses any other zone.
 BUCKET_ZONES = ("raw", "curated", "athena-results", "logs", "emr-artifacts")
@@ -19,7 +19,9 @@ RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 
 @functools.cache
 def longest_region() -> str:
-    partitions = Loader().load_data("endpoints")["partitions"]
+    # partitions.json (7 KB, the endpoint rules' partition list) names every region, newer ones
+    # included; read as a file, it spares each synth botocore's loader and its imports.
+    partitions = json.loads((resources.files("botocore") / "data" / "partitions.json").read_text())["partitions"]
     regions = [region for partition in partitions for region in partition["regions"] if not region.endswith("-global")]
     return max(regions, key=len)
 

@@ -1,6 +1,5 @@
 """What the stage tells you when it breaks, what it costs, and how it is doing."""
 from aws_cdk import Stack
-from aws_cdk import aws_quicksight as quicksight
 from constructs import Construct
 
 from lake_config import LakeSettings
@@ -136,6 +135,8 @@ def _spice_data_sets(stack: Stack | None) -> list[str]:
     """The SPICE datasets the QuickSight stack declares, whatever it calls them."""
     if stack is None:
         return []
+    from aws_cdk import aws_quicksight as quicksight  # loaded only where a QuickSight stack exists (stacks/stage.py)
+
     found = []
     for construct in stack.node.find_all():
         if isinstance(construct, quicksight.CfnDataSet) and construct.import_mode == "SPICE":

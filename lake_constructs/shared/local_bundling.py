@@ -62,7 +62,9 @@ class PipLocalBundling:
 
     def try_bundle(self, output_dir: str, options=None) -> bool:  # jsii passes options positionally
         if (self._source / LOCK).exists():
-            shutil.copytree(self.installed_wheels(), output_dir, dirs_exist_ok=True)
+            # Hard links where the cache and cdk.out share a file system: the 16 MB of wheels then
+            # cost no copy on each synth (nothing writes to a staged asset; the CLI only zips it).
+            shutil.copytree(self.installed_wheels(), output_dir, dirs_exist_ok=True, copy_function=_link_or_copy)
         for path in self._source.glob("*.py"):
             shutil.copy2(path, Path(output_dir) / path.name)
         return True
@@ -87,3 +89,11 @@ class PipLocalBundling:
                         raise
                 os.makedirs(staging, exist_ok=True)  # for TemporaryDirectory's cleanup
         return cached
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
+

@@ -112,3 +112,40 @@ def test_the_cache_is_keyed_by_the_lock_and_the_pip_arguments(tmp_path):
     assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14, ARM).cache_key() != first
     (source / "requirements.txt").write_text("cffi==2.1.2 --hash=sha256:01\n")
     assert PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14).cache_key() != first
+
+
+def cached_bundling(tmp_path) -> tuple[PipLocalBundling, Path]:
+    """A bundling whose cache already holds its lock's wheels (one module), so pip never runs."""
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "requirements.txt").write_text("cffi==2.1.1 --hash=sha256:00\n")
+    (source / "handler.py").write_text("def handler(event, context):\n    return None\n")
+    bundling = PipLocalBundling(str(source), lambda_.Runtime.PYTHON_3_14, cache_dir=tmp_path / "cache")
+    wheel = tmp_path / "cache" / bundling.cache_key() / "cffi" / "__init__.py"
+    wheel.parent.mkdir(parents=True)
+    wheel.write_text("VERSION = '2.1.1'\n")
+    return bundling, wheel
+
+
+def test_the_cached_wheels_are_linked_not_copied(tmp_path):
+    bundling, wheel = cached_bundling(tmp_path)
+    output = tmp_path / "out"
+    output.mkdir()
+    assert bundling.try_bundle(str(output)) is True
+    staged = output / "cffi" / "__init__.py"
+    assert staged.read_text() == wheel.read_text() and (output / "handler.py").is_file()
+    assert os.stat(staged).st_ino == os.stat(wheel).st_ino, "on one file system the staged wheel is the cached file"
+
+
+def test_without_hard_links_the_wheels_are_copied(tmp_path, monkeypatch):
+    bundling, wheel = cached_bundling(tmp_path)
+    output = tmp_path / "out"
+    output.mkdir()
+
+    def cross_device(source, target):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", cross_device)
+    assert bundling.try_bundle(str(output)) is True
+    staged = output / "cffi" / "__init__.py"
+    assert staged.read_text() == wheel.read_text() and os.stat(staged).st_ino != os.stat(wheel).st_ino
