@@ -8,7 +8,7 @@ from constructs import Construct
 from compliance.finding_ids import framework_rule_ids
 from lake_config import LakeSettings
 from lake_config.names import BUCKET_ZONES, bucket_name
-from lake_constructs.shared.arns import regional_arn
+from lake_constructs.shared.arns import pseudo_parameters, regional_arn
 from lake_constructs.shared.discovery_parameters import Discovery
 from lake_constructs.storage.secure_bucket import SecureBucket
 
@@ -19,7 +19,8 @@ def lake_bucket_name(settings: LakeSettings, zone: str) -> str:
     Only the zones lake_config.names knows: their full length is checked at synth."""
     if zone not in BUCKET_ZONES:
         raise ValueError(f"unknown bucket zone {zone!r}: add it to lake_config.names.BUCKET_ZONES")
-    return bucket_name(settings.project, settings.stage, zone, Aws.ACCOUNT_ID, Aws.REGION)
+    _, region, account = pseudo_parameters()
+    return bucket_name(settings.project, settings.stage, zone, account, region)
 
 
 def import_lake_bucket(scope: Construct, settings: LakeSettings, zone: str) -> s3.IBucket:
