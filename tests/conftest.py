@@ -14,6 +14,8 @@ from pathlib import Path
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 import aws_cdk as cdk  # noqa: E402
+import botocore.loaders
+import botocore.session
 import pytest
 from aws_cdk import assertions, cx_api
 
@@ -24,6 +26,11 @@ from stacks.stage import build_stacks
 from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
 from tests import scheduling
+
+# moto's mock_aws gives every test a new boto3 default session, and botocore parses each
+# service's model files (megabytes of JSON for EC2 and EMR) once per session: one loader per data
+# path serves the whole test process instead, as lakeops.aws does for the CLI.
+botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
 
 # The Spark fixtures (one SparkSession, the shipped samples curated once) serve tests/spark_jobs
 # and tests/notebooks: a plugin, so both directories share one instance of each.
