@@ -17,6 +17,7 @@ os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PAT
 import aws_cdk as cdk  # noqa: E402
 import botocore.loaders
 import botocore.session
+import moto.kms.models
 import pytest
 from aws_cdk import assertions, cx_api
 
@@ -32,6 +33,9 @@ from tests import scheduling
 # service's model files (megabytes of JSON for EC2 and EMR) once per session: one loader per data
 # path serves the whole test process instead, as lakeops.aws does for the CLI.
 botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+# moto gives every KMS key an RSA private key, even a symmetric one, which costs up to half a
+# second; no test signs with a KMS key, so one key pair per key spec serves them all.
+moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_private_key)
 
 # The Spark fixtures (one SparkSession, the shipped samples curated once) serve tests/spark_jobs
 # and tests/notebooks: a plugin, so both directories share one instance of each.

@@ -1,14 +1,11 @@
 """Fixtures: a deployed dev stage in moto, the simulator, sample data and a CLI runner."""
 
-import functools
 import json
 import shutil
 
 import pytest
-from botocore.loaders import create_loader
 from click.testing import CliRunner
 from moto import mock_aws
-from moto.kms.utils import generate_private_key
 
 from lakeops.cli import cli
 from tests.lakeops.fakes import REGION, SETTINGS, STAGE, Simulator, deploy_stage
@@ -23,22 +20,8 @@ def aws(monkeypatch, tmp_path):
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN", "LAKEOPS_STAGE", "LAKEOPS_PROJECT"):
         monkeypatch.delenv(name, raising=False)
-    # Moto gives every KMS key an RSA private key, even a symmetric one, which costs up to half
-    # a second; the tests never sign, so one key pair serves them all.
-    monkeypatch.setattr("moto.kms.models.generate_private_key", _shared_private_key)
-    # Each CLI run makes a new boto3 session, which parses the service models again (~0.3 s);
-    # sharing botocore's loader between sessions keeps the suite fast and changes nothing else.
-    monkeypatch.setattr("botocore.session.create_loader", _shared_loader)
     with mock_aws():
         yield
-
-
-_shared_loader = functools.cache(create_loader)
-
-
-@functools.cache
-def _shared_private_key(key_spec):
-    return generate_private_key(key_spec)
 
 
 @pytest.fixture
