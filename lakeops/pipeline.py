@@ -88,15 +88,23 @@ def _follow(lake, sfn, execution: str, started: float, timeout: float) -> dict:
 
 
 def _print_milestones(lake, sfn, execution: str, seen: int) -> int:
-    events = []
-    pages = sfn.get_paginator("get_execution_history").paginate(executionArn=execution)
-    for page in pages:
-        events += page["events"]
-    for event in events[seen:]:
+    """Prints the milestones among the events after the first `seen`; returns the id of the last.
+
+    Event ids count up from 1, so the history is read newest first and only down to the last
+    event already seen: a poll of a long run reads a page, not the whole history again (a run of
+    several datasets has hundreds of events, and GetExecutionHistory is throttled per account).
+    """
+    new: list[dict] = []
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution, reverseOrder=True):
+        fresh = [event for event in page["events"] if event["id"] > seen]
+        new += fresh
+        if len(fresh) < len(page["events"]):
+            break
+    for event in sorted(new, key=lambda event: event["id"]):
         entered = event.get("stateEnteredEventDetails")
         if entered and entered["name"] in MILESTONES:
             lake.progress(f"  {entered['name']}: {MILESTONES[entered['name']]}")
-    return len(events)
+    return max((event["id"] for event in new), default=seen)
 
 
 def _failure(lake, described: dict, execution: str) -> str:

@@ -16,6 +16,7 @@ on its own, and what this module adds (by patching moto, never the code under te
   Step Functions' own API (camelCase on the wire) a task names parameters and reads results
   in PascalCase ("Parameters in Step Functions are expressed in PascalCase"); moto passes
   them through unchanged, the patch converts as Step Functions does.
+* GetExecutionHistory's reverseOrder (newest first), which moto ignores.
 * Timing: moto really sleeps, so the plan sets the time. A Wait state waits the seconds the
   plan gives its name (0 unless planned; `UNTIL_STOPPED` holds a run there until it is stopped
   or times out) instead of its Seconds; a Retry's pause (ASL's shortest is 1 s) takes no time;
@@ -111,6 +112,7 @@ def install(monkeypatch, plan: Plan) -> None:
     _patch_data_quality(monkeypatch, plan)
     _patch_sdk_results(monkeypatch)
     _patch_timing(monkeypatch, plan)
+    _patch_history_order(monkeypatch)
     _cache_definition_parses(monkeypatch)
     _cache_json_paths(monkeypatch)
     _cache_sdk_clients(monkeypatch)
@@ -129,6 +131,22 @@ def _patch_timing(monkeypatch, plan: Plan) -> None:
     monkeypatch.setattr(StateWait, "_eval_state", wait_state)
     # The retrier pauses with time.sleep, its module's only use of time.
     monkeypatch.setattr(retrier_decl, "time", types.SimpleNamespace(sleep=lambda seconds: None))
+
+
+def _patch_history_order(monkeypatch) -> None:
+    """GetExecutionHistory with reverseOrder lists the newest event first ("Lists events in
+    descending order of their timeStamp"); moto ignores the parameter."""
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    plain = StepFunctionResponse.get_execution_history
+
+    def get_execution_history(self):
+        result = plain(self)
+        if self._get_param("reverseOrder"):
+            result.result["events"] = list(reversed(result.result["events"]))
+        return result
+
+    monkeypatch.setattr(StepFunctionResponse, "get_execution_history", get_execution_history)
 
 
 def time_out(execution: str) -> None:
@@ -155,10 +173,12 @@ _sdk_client = functools.cache(moto_client_for)
 
 
 def _cache_sdk_clients(monkeypatch) -> None:
-    """moto creates a boto3 client for each service task it runs; one per service serves them all."""
+    """moto creates a boto3 client for each service task and Lambda invocation it runs; one per
+    service serves them all. Its boto_client_for builds the same client whatever the state's
+    credentials (it never reads them), so the cache does too."""
 
     def boto_client_for(region: str, service: str, state_credentials=None):
-        return moto_client_for(region, service, state_credentials) if state_credentials else _sdk_client(region, service)
+        return _sdk_client(region, service)
 
     for module in _modules_calling_boto_client_for():
         monkeypatch.setattr(module, "boto_client_for", boto_client_for)

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from lakeops import pointers
 from lakeops.cli import cli
 from lakeops.errors import EXIT_FAILED, EXIT_NOT_DEPLOYED, EXIT_TIMEOUT
+from lakeops.pipeline import MILESTONES
 from tests.aws_contracts.iam_policy import REGION
 from tests.orchestration import harness
 from tests.orchestration.conftest import deploy_pipeline
@@ -47,6 +48,10 @@ def test_a_successful_run_prints_each_steps_result_and_logs(dev, monkeypatch, pu
     assert f"Pipeline run {execution}: SUCCEEDED in " in result.stdout
     for milestone in ("CreateCluster", "AddStep", "StepCompleted", "TerminateCluster", "Done"):
         assert f"  {milestone}: " in result.stderr
+    # However many polls the run took, each milestone the history holds is printed once, in its order.
+    entered = [e["stateEnteredEventDetails"]["name"] for e in harness.history(execution) if "stateEnteredEventDetails" in e]
+    printed = [line.split(":")[0].strip() for line in result.stderr.splitlines() if line.startswith("  ") and ": " in line]
+    assert [name for name in printed if name in MILESTONES] == [name for name in entered if name in MILESTONES]
 
 
 def test_a_failed_run_exits_1_with_the_steps_and_where_to_look(dev, monkeypatch, published):
