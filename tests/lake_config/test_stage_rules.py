@@ -130,3 +130,15 @@ def test_app_py_reads_the_nulls_from_the_context_the_cdk_cli_sends(monkeypatch, 
     overflow.write_text(json.dumps(cli))
     monkeypatch.setenv("CONTEXT_OVERFLOW_LOCATION_ENV", str(overflow))
     assert app.cli_context() == cli
+
+
+def test_importing_app_py_leaves_the_garbage_collector_on():
+    """app.py switches the cyclic collector off for a synth, never for a process that imports it."""
+    import gc
+    import importlib.util
+
+    from tests.helpers import ROOT
+
+    spec = importlib.util.spec_from_file_location("lake_app_gc", ROOT / "app.py")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert gc.isenabled()
