@@ -47,7 +47,6 @@ class DataQualityRuleset(Construct):
             ),
         )
 
-
         objects = keys_under(curated_bucket, dataset.curated_prefix)
         log_groups = regional_arn("logs", "log-group:/aws-glue/data-quality*")
         self.role = iam.Role(

@@ -2,7 +2,7 @@
 write only that dataset's table."""
 import json
 
-from aws_cdk import Acknowledgment, Aws, Validations
+from aws_cdk import Acknowledgment, Validations
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -48,11 +48,10 @@ class ZoneCrawler(Construct):
         classifiers: list[str] = (),
     ) -> None:
         super().__init__(scope, id)
-        catalog_arn = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         log_groups = regional_arn("logs", "log-group:/aws-glue/crawlers*")
         objects = bucket.arn_for_objects(f"{prefix}*")
-        tables = f"{catalog_arn}:table/{database_name}/*"
-        table = f"{catalog_arn}:table/{database_name}/{table_name}"
+        tables = regional_arn("glue", f"table/{database_name}/*")
+        table = regional_arn("glue", f"table/{database_name}/{table_name}")
 
         self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("glue.amazonaws.com"))
         policy = iam.ManagedPolicy(
@@ -73,7 +72,7 @@ class ZoneCrawler(Construct):
                 # resource ARNs"); it returns definitions only, never data.
                 iam.PolicyStatement(
                     actions=["glue:GetDatabase", "glue:GetTables"],
-                    resources=[f"{catalog_arn}:catalog", f"{catalog_arn}:database/{database_name}", tables],
+                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{database_name}"), tables],
                 ),
                 iam.PolicyStatement(
                     actions=[
@@ -89,7 +88,7 @@ class ZoneCrawler(Construct):
                         "glue:UpdatePartition",
                         "glue:BatchUpdatePartition",
                     ],
-                    resources=[f"{catalog_arn}:catalog", f"{catalog_arn}:database/{database_name}", table],
+                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{database_name}"), table],
                 ),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],

@@ -152,4 +152,3 @@ class QuickSightAccessRole(Construct):
                 "and QuickSight reads it back from there.",
             ),
         )
-

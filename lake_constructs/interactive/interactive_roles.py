@@ -9,6 +9,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_constructs.processing.emr_roles import EmrRoles
+from lake_constructs.shared.arns import regional_arn
 
 GLUE_READ = ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
 
@@ -54,7 +55,6 @@ class InteractiveRoles(EmrRoles):
         self.instance_role.node.default_child.description = "Nodes of the interactive cluster EMR Studio Workspaces attach to."
 
     def _lake_access(self, grants: InteractiveGrants) -> None:
-        catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         self.runtime_role = iam.Role(
             self,
             "AnalystRuntimeRole",
@@ -76,10 +76,10 @@ class InteractiveRoles(EmrRoles):
                 iam.PolicyStatement(
                     actions=GLUE_READ,
                     resources=[
-                        f"{catalog}:catalog",
-                        f"{catalog}:database/default",
-                        f"{catalog}:database/{grants.curated_database}",
-                        *(f"{catalog}:table/{grants.curated_database}/{table}" for table, _ in grants.datasets),
+                        regional_arn("glue", "catalog"),
+                        regional_arn("glue", "database/default"),
+                        regional_arn("glue", f"database/{grants.curated_database}"),
+                        *(regional_arn("glue", f"table/{grants.curated_database}/{table}") for table, _ in grants.datasets),
                     ],
                 ),
             ],

@@ -42,7 +42,6 @@ WORKSPACE_ACTIONS = [
 ]
 
 
-
 def _allow(sid: str, actions: list[str], resources: list[str], conditions: dict | None = None) -> iam.PolicyStatement:
     return iam.PolicyStatement(sid=sid, actions=actions, resources=resources, conditions=conditions)
 

@@ -131,7 +131,6 @@ class EmrRoles(Construct):
         return role
 
     def _lake_access(self, grants: LakeGrants) -> None:
-        catalog = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
         raw, curated = grants.raw_bucket, grants.curated_bucket
         log_objects = grants.logs_bucket.arn_for_objects(f"{grants.log_prefix}*")
         raw_reads, writes, probes, markers, tables = [], [], [], [], []
@@ -142,7 +141,7 @@ class EmrRoles(Construct):
                 writes.append(keys_under(curated, prefix))
                 probes += probed_keys(curated, prefix)
                 markers += folder_markers(curated, prefix)
-            tables.append(f"{catalog}:table/{grants.curated_database}/{dataset.table}")
+            tables.append(regional_arn("glue", f"table/{grants.curated_database}/{dataset.table}"))
         policy = iam.ManagedPolicy(
             self,
             "LakeAccess",
@@ -172,7 +171,7 @@ class EmrRoles(Construct):
                 # The Glue client of Hive and Spark opens (or creates, once per account) "default" at start.
                 iam.PolicyStatement(
                     actions=["glue:GetDatabase", "glue:CreateDatabase"],
-                    resources=[f"{catalog}:catalog", f"{catalog}:database/default"],
+                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", "database/default")],
                 ),
                 # CloudFormation owns the curated tables (their schema is the contract's): the
                 # job reads them and registers the partitions it writes, and changes nothing else.
@@ -188,7 +187,7 @@ class EmrRoles(Construct):
                         "glue:UpdatePartition",
                         "glue:BatchUpdatePartition",
                     ],
-                    resources=[f"{catalog}:catalog", f"{catalog}:database/{grants.curated_database}", *tables],
+                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{grants.curated_database}"), *tables],
                 ),
             ],
         )
