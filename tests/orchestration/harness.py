@@ -363,31 +363,19 @@ def _patch_data_quality(monkeypatch, plan: Plan) -> None:
 
 def state_machine_definition(synth, stack: str, prefix: str, names: dict) -> dict:
     """The DefinitionString of the state machine whose logical id starts with `prefix`, rendered."""
-    template = template_json(synth, stack)
+    template = synth.template_json(stack)
     (machine,) = [
         r for k, r in template["Resources"].items() if r["Type"] == "AWS::StepFunctions::StateMachine" and k.startswith(prefix)
     ]
     return json.loads(render(machine["Properties"]["DefinitionString"], template, names, all_templates(synth)))
 
 
-# Templates, by cloud assembly and stack: the synth fixtures' template_json reads a template
-# through jsii at every call. The tests only read them.
-_TEMPLATES: dict[tuple[str, str], dict] = {}
-
-
-def template_json(synth, stack: str) -> dict:
-    key = (synth.assembly.directory, stack)
-    if key not in _TEMPLATES:
-        _TEMPLATES[key] = synth.template_json(stack)
-    return _TEMPLATES[key]
-
-
 def all_templates(synth) -> dict:
-    return {stack.stack_name: template_json(synth, short) for short, stack in synth.stacks.items()}
+    return {stack.stack_name: synth.template_json(short) for short, stack in synth.stacks.items()}
 
 
 def resource_ids(synth, stack: str, type_: str) -> list[str]:
-    return [k for k, r in template_json(synth, stack)["Resources"].items() if r["Type"] == type_]
+    return [k for k, r in synth.template_json(stack)["Resources"].items() if r["Type"] == type_]
 
 
 # --- what the stacks would have deployed, in moto ---------------------------------------------
@@ -401,7 +389,7 @@ def create_function(synth, name: str, monkeypatch) -> str:
     and changing os.environ there races every other thread's moto call (moto reads
     MOTO_ACCOUNT_ID from os.environ on each request, and mock_aws deletes its fake credentials
     from it on exit)."""
-    template = template_json(synth, "pipeline")
+    template = synth.template_json("pipeline")
     (function_id,) = resource_ids(synth, "pipeline", "AWS::Lambda::Function")
     environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
     secret_arn = client("secretsmanager").create_secret(Name=f"kdc-{uuid.uuid4().hex[:8]}", SecretString=PASSWORD)["ARN"]

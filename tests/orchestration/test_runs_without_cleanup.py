@@ -24,7 +24,7 @@ def status_event(execution_arn: str, state_machine_arn: str, status: str) -> dic
 
 
 def sweep_rule_pattern(synth) -> dict:
-    template = harness.template_json(synth, "pipeline")
+    template = synth.template_json("pipeline")
     (rule,) = [r for k, r in template["Resources"].items() if r["Type"] == "AWS::Events::Rule" and k.startswith("SweepOnRunEnd")]
     return render(rule["Properties"]["EventPattern"], template)
 
