@@ -1,5 +1,8 @@
 """lakeops run-pipeline against dev's pipeline executing in moto: progress on stderr, each step's
 result and logs on stdout, and the CLI's exit codes."""
+import time
+import types
+
 import pytest
 from click.testing import CliRunner
 
@@ -66,8 +69,21 @@ def test_a_failed_run_exits_1_with_the_steps_and_where_to_look(dev, monkeypatch,
     assert pointers.RUN_ENDED.split("{")[0] in result.stderr
 
 
+def fast_clock(monkeypatch) -> None:
+    """The CLI's clock runs ahead: each of its sleeps advances it by the seconds asked for at
+    once, and gives moto's execution thread a moment of real time."""
+    now = [time.monotonic()]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+        time.sleep(0.01)
+
+    monkeypatch.setattr("lakeops.pipeline.time", types.SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
+
+
 def test_a_run_past_the_timeout_exits_4_and_keeps_running(dev, monkeypatch, published):
     deployed = published(deploy_pipeline(dev, monkeypatch, waits={"WaitForStep": harness.UNTIL_STOPPED}))
+    fast_clock(monkeypatch)
     deployed.plan.steps[f"{dev.settings.prefix}-curate-{dev.settings.datasets[0].name}"] = harness.StepOutcome(state="RUNNING")
     result = run("--name", "by-hand-3", "--timeout", "1")
     assert result.exit_code == EXIT_TIMEOUT, result.output
