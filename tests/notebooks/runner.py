@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 PARAMETERS_TAG = "parameters"
 
@@ -18,6 +17,8 @@ def inject_parameters(notebook: nbformat.NotebookNode, parameters: dict) -> None
 def execute(path: Path, parameters: dict, *, cwd: Path, output: Path | None = None, timeout: int = 240) -> nbformat.NotebookNode:
     """Runs every cell in order on the local `python3` kernel (whatever kernel the notebook names);
     nbclient raises CellExecutionError on the first failing cell. Writes the executed copy to `output`."""
+    from nbclient import NotebookClient  # Jupyter's client stack: a third of a second, for these tests only
+
     notebook = nbformat.read(path, as_version=4)
     inject_parameters(notebook, parameters)
     client = NotebookClient(notebook, kernel_name="python3", timeout=timeout, resources={"metadata": {"path": str(cwd)}})

@@ -8,7 +8,6 @@ import time
 
 import nbformat
 import pytest
-from nbclient.exceptions import CellExecutionError
 
 from tests.notebooks.conftest import FIGURES, REPO
 from tests.notebooks.runner import execute
@@ -126,5 +125,7 @@ def test_a_failing_cell_fails_the_run(tmp_path):
     )
     path = tmp_path / "broken.ipynb"
     nbformat.write(broken, path)
+    from nbclient.exceptions import CellExecutionError
+
     with pytest.raises(CellExecutionError, match="boom"):
         execute(path, {"x": 1}, cwd=tmp_path)
