@@ -64,9 +64,22 @@ def pytest_configure(config):
         _share_botocore_and_moto_setup()
 
 
+@pytest.hookimpl(wrapper=True)
 def pytest_unconfigure(config):
-    if not hasattr(config, "workerinput") and scheduling.RECORD_ENV in os.environ:
+    """The controller removes the workers' record. A worker of a `-n` run ends as soon as every
+    plugin is done with it: its results went to the controller with its "workerfinished" event
+    (the controller takes no news from it after that), and the controller waits for each worker's
+    process to end, which took it 1.5-2.5 s more (the exit handshake, then the interpreter tearing
+    down a heap of a gigabyte and more object by object). The CDK's Node process and the Spark
+    session's JVM end as their stdin closes with the worker."""
+    result = yield
+    if hasattr(config, "workerinput"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    if scheduling.RECORD_ENV in os.environ:
         shutil.rmtree(os.environ.pop(scheduling.RECORD_ENV), ignore_errors=True)
+    return result
 
 
 @pytest.hookimpl(optionalhook=True)
