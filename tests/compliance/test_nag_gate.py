@@ -5,6 +5,7 @@ import pytest
 from aws_cdk import Stage, Validations
 
 from lake_config.studio_settings import STUDIO_REGIONS
+from tests.helpers import CDK_CONTEXT
 
 # Stacks of services that exist only in some regions: linted against those (the settings
 # refuse a stage pinned elsewhere).
@@ -78,7 +79,8 @@ def gate(tmp_path, capsys, build) -> tuple[int, str, str]:
 
     from compliance import add_compliance_packs, synth_through_the_gate
 
-    app = cdk.App(outdir=str(tmp_path))
+    # cdk.json's context, as the CLI gives the app: its feature flags decide what the report holds.
+    app = cdk.App(outdir=str(tmp_path), context=CDK_CONTEXT)
     build(cdk.Stack(app, "Gate"))
     add_compliance_packs(app)
     code = synth_through_the_gate(app)
@@ -86,10 +88,14 @@ def gate(tmp_path, capsys, build) -> tuple[int, str, str]:
 
 
 def test_the_gate_counts_warnings_and_fails_on_them(tmp_path, capsys):
-    """A construct warning does not fail app.synth(); the gate counts it from the report and fails."""
+    """A construct warning does not fail app.synth(); the gate counts it from the report and fails.
+    The stack holds a resource the packs pass, so that the warning is the only finding (an empty
+    stack draws CloudFormation Validate's own warning, F0001)."""
     from aws_cdk import Annotations
+    from aws_cdk import aws_ssm as ssm
 
     def build(stack):
+        ssm.StringParameter(stack, "P", string_value="v")
         Annotations.of(stack).add_warning_v2("test:warning", "a warning nobody acknowledged")
 
     code, stderr, summary = gate(tmp_path, capsys, build)
