@@ -43,14 +43,21 @@ synth: $(VENV)/.runtime node_modules/.installed
 	$(CDK) synth --quiet --no-notices $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
 	@sed -n '1,/^| rule |/p' cdk.out/compliance-summary.md | head -n -1
 
+# More pytest options for either suite, e.g. PYTEST_FLAGS="-x --lf" (scripts/bench_suite.py adds
+# --durations). The full suite always runs the CDK's CloudFormation validation in its synths.
+PYTEST_FLAGS ?=
 test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
 	@echo "test: the whole suite, two workers"
-	$(PYTHON) -m pytest -n 2
+	CDK_VALIDATION=true $(PYTHON) -m pytest -n 2 $(PYTEST_FLAGS)
 
-# The inner loop: everything but Spark, the notebook and cfn-lint (pytest.ini's markers).
+# The inner loop: everything but Spark, the notebook and template linting. pytest.ini's markers
+# leave out the first two and cfn-lint; CDK_VALIDATION=false has the tests' synths skip the CDK's
+# built-in CloudFormation validation, as `cdk synth --no-validation` does (cfn-lint's kind of
+# check, and half of the CDK's time in these tests). `make test` and `make synth` run both.
+FAST_TESTS := not spark and not notebook and not cfn_lint
 test-fast: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
-	@echo "test-fast: everything but Spark, the notebook and cfn-lint, two workers"
-	$(PYTHON) -m pytest -n 2 -m "not spark and not notebook and not cfn_lint"
+	@echo "test-fast: everything but Spark, the notebook and template linting (cfn-lint, CloudFormation validation), two workers"
+	CDK_VALIDATION=false $(PYTHON) -m pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_FLAGS)
 
 deploy: synth
 	@echo "deploy: $$($(PLAN) stacks deploy)"

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Times the test suite as `make test` and `make test-fast` run it: wall and CPU time of each
-run, their medians, and the ten slowest tests of the last full run. Prints Markdown.
+"""Times `make test` and `make test-fast` (the targets themselves, so the selection and the
+environment are the Makefile's): wall and CPU time of each run, their medians, and the ten
+slowest tests of the last full run. Prints Markdown.
 
 CPU time is the machine's busy time while the run lasted (/proc/stat: every process, the
 workers' Node and Java children included, which a parent's rusage misses when they are not
@@ -17,7 +18,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST = "not spark and not notebook and not cfn_lint"  # the Makefile's test-fast selection
+# pytest's options for the benchmark: no cache (each run starts alike), the slowest tests listed.
+FLAGS = "-q -p no:cacheprovider --durations=10"
 DURATION = re.compile(r"^(\d+\.\d+)s (setup|call|teardown)\s+(\S+)$")
 SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s")
 
@@ -29,13 +31,10 @@ def busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run_suite(marker: str | None) -> dict:
-    command = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", "--durations=10"]
-    command += ["-m", marker] if marker else []
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as the Makefile runs it
+def run_suite(target: str) -> dict:
+    command = ["make", "--no-print-directory", "-s", target, f"PYTEST_FLAGS={FLAGS}"]
     cpu, started = busy_seconds(), time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     wall, cpu = time.perf_counter() - started, busy_seconds() - cpu
     lines = result.stdout.splitlines()
     summary = next((m.group(1) for line in lines if (m := SUMMARY.match(line))), lines[-1] if lines else "")
@@ -51,8 +50,8 @@ def main() -> None:
     runs = parser.parse_args().runs
     results = {"make test": [], "make test-fast": []}
     for _ in range(runs):  # interleaved, so that load drift hits both alike
-        results["make test"].append(run_suite(None))
-        results["make test-fast"].append(run_suite(FAST))
+        results["make test"].append(run_suite("test"))
+        results["make test-fast"].append(run_suite("test-fast"))
     print(f"| command | tests | wall, median of {runs} (s) | wall per run (s) | CPU per run (s) |")
     print("|---|---|---:|---|---|")
     for name, found in results.items():
