@@ -13,7 +13,7 @@ from tests.helpers import CDK_CONTEXT, ROOT
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
-SCRIPTS = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh"))]
+SCRIPTS = [ROOT / ".ci" / "run", *sorted((ROOT / "scripts").glob("*.sh")), *sorted((ROOT / "tests").glob("*.sh"))]
 
 
 def run(*command: str) -> subprocess.CompletedProcess:
@@ -29,6 +29,19 @@ def test_workflows_pass_actionlint_with_shellcheck_on_their_run_steps():
 def test_shell_scripts_pass_shellcheck():
     result = run(str(BIN / "shellcheck"), *map(str, SCRIPTS))
     assert result.returncode == 0, result.stdout
+
+
+def pytest_command(target: str) -> str:
+    (line,) = [line for line in run("make", "--no-print-directory", "-n", target).stdout.splitlines() if " -m pytest " in line]
+    return line
+
+
+def test_the_full_suite_always_validates_templates_and_only_the_fast_loop_skips_it():
+    """`make test` (CI's) runs the CDK's CloudFormation validation in every synth whatever the
+    environment holds; `make test-fast` leaves it out, with cfn-lint, Spark and the notebook."""
+    assert pytest_command("test").startswith("CDK_VALIDATION=true ")
+    fast = pytest_command("test-fast")
+    assert fast.startswith("CDK_VALIDATION=false ") and '-m "not spark and not notebook and not cfn_lint"' in fast
 
 
 def test_actionlint_is_live():
