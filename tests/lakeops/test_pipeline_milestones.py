@@ -6,8 +6,12 @@ class History:
     """GetExecutionHistory's paginator over `events`, recording the pages it hands out."""
 
     def __init__(self, names: list[str], page_size: int = 3):
-        self.events = [{"id": i, "stateEnteredEventDetails": {"name": name}} for i, name in enumerate(names, start=1)]
-        self.page_size, self.pages_read = page_size, 0
+        self.events, self.page_size, self.pages_read = [], page_size, 0
+        self.enter(names)
+
+    def enter(self, names: list[str]) -> None:
+        """The run enters the states `names`, one event each, ids counting on from the last."""
+        self.events += [{"id": len(self.events) + i, "stateEnteredEventDetails": {"name": name}} for i, name in enumerate(names, start=1)]
 
     def get_paginator(self, operation):
         assert operation == "get_execution_history"
@@ -32,7 +36,7 @@ def test_each_milestone_is_printed_once_in_order_and_a_poll_reads_only_new_pages
     lake, history = Lake(), History(["CreateCluster", "Poll", "Poll", "ClusterCreated", "AddStep", "Poll", "Poll"])
     seen = _print_milestones(lake, history, "execution", 0)
     assert (seen, lake.lines) == (7, ["CreateCluster", "ClusterCreated", "AddStep"])
-    history.events += [{"id": 8 + i, "stateEnteredEventDetails": {"name": n}} for i, n in enumerate(["Poll", "StepCompleted", "Done"])]
+    history.enter(["Poll", "StepCompleted", "Done"])
     history.pages_read = 0
     seen = _print_milestones(lake, history, "execution", seen)
     assert seen == 10 and lake.lines[3:] == ["StepCompleted", "Done"]
