@@ -10,6 +10,7 @@ from lake_config.base import Section
 from lake_config.cron import CronExpression
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
+from lake_config.governance_settings import GovernanceSettings, contract_tag_problem
 from lake_config.names import bucket_name_problem
 from lake_config.monitoring_settings import REGIONS_WITHOUT_BUDGET_RESOURCE, MonitoringSettings
 from lake_config.pipeline_settings import PipelineSettings
@@ -80,6 +81,7 @@ class LakeSettings(Section):
     studio: StudioSettings = StudioSettings()
     pipeline: PipelineSettings = PipelineSettings()
     monitoring: MonitoringSettings = MonitoringSettings()
+    governance: GovernanceSettings = GovernanceSettings()
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
     datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
     # Set by the loader for `-c stage=<new> -c base_stage=<shipped>`: an ephemeral stage.
@@ -118,6 +120,12 @@ class LakeSettings(Section):
                 f"monitoring.budget.enabled must be false in {self.region}: its CloudFormation has no AWS::Budgets::Budget "
                 "(create the budget from a stage in another region, or in the Billing console)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _contracts_can_be_tagged(self):
+        if self.governance.governed and (problem := contract_tag_problem(self.datasets)):
+            raise ValueError(problem)
         return self
 
     def dataset(self, name: str) -> Dataset:
