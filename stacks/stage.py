@@ -53,6 +53,13 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         stacks["pipeline"] = PipelineStack(
             app, name("pipeline"), settings=settings, storage=storage, catalog=catalog, emr=stacks["emr"], **common
         )
+    if settings.governance.governed:
+        from stacks.governance_stack import GovernanceStack
+
+        stacks["governance"] = GovernanceStack(
+            app, name("governance"), settings=settings, storage=storage, catalog=catalog, emr=stacks.get("emr"),
+            quicksight=stacks.get("quicksight"), interactive=stacks.get("interactive"), **common
+        )
     stacks["monitoring"] = MonitoringStack(
         app,
         name("monitoring"),
