@@ -82,3 +82,35 @@ def opted_in(settings: LakeSettings) -> tuple[str, ...]:
     clusters (Kerberos on EC2, reading S3 through EMRFS with their instance role), the crawlers and
     the Data Quality role keep IAM access: see docs/governance.md."""
     return CONSUMERS if settings.governance.mode == "hybrid" else ()
+
+
+def dashboard_problem(settings: LakeSettings, definitions) -> str | None:
+    """The first column a dashboard definition uses that QuickSight may not read (its dataset
+    leaves such columns out), as one line; None if there is none."""
+    from lake_config.dashboard_definitions import EXPRESSION_FIELD, PLACEHOLDER, _walk
+
+    for definition in definitions:
+        identifiers = {}
+        for declaration in definition.definition.get("DataSetIdentifierDeclarations") or []:
+            match = PLACEHOLDER.fullmatch(str(declaration.get("DataSetArn", "")))
+            identifiers[declaration.get("Identifier")] = settings.dataset(match["name"])
+        uses = [(path, node.get("DataSetIdentifier"), node["ColumnName"]) for path, node, _ in _walk(definition.definition)
+                if isinstance(node, dict) and "ColumnName" in node]
+        for index, field in enumerate(definition.definition.get("CalculatedFields") or []):
+            uses += [(f"CalculatedFields[{index}].Expression", field.get("DataSetIdentifier"), name)
+                     for name in EXPRESSION_FIELD.findall(field.get("Expression", ""))]
+        for path, identifier, column in uses:
+            dataset = identifiers.get(identifier)
+            if dataset and column in hidden_columns(settings, dataset, "quicksight"):
+                return (
+                    f"dashboard {definition.where}: {path} uses column {column!r} of {dataset.name}, which governance hides from "
+                    f"QuickSight (classification {classification(settings, dataset.column(column))}); remove it or set "
+                    "governance.quicksight_reads_restricted: true"
+                )
+    return None
+
+
+def quicksight_visible(settings: LakeSettings, columns: dict, dataset: Dataset) -> dict:
+    """`columns` (name -> QuickSight field) without those governance hides from QuickSight."""
+    hidden = set(hidden_columns(settings, dataset, "quicksight"))
+    return {name: field for name, field in columns.items() if name not in hidden}

@@ -7,7 +7,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config import LakeSettings
-from lake_config.governance_plan import readable_classifications, tag_keys
+from lake_config.governance_plan import opted_in, readable_classifications, tag_keys
 from lake_constructs.governance.data_lake_administrators import DataLakeAdministrators
 from lake_constructs.governance.grants import grant_all_tables, grant_database, grant_table, grant_tag_expression
 from lake_constructs.governance.lf_tags import ContractTags
@@ -66,6 +66,7 @@ class GovernanceStack(Stack):
             for zone in ("raw", "curated")
         }
         self.lf_tags = ContractTags(self, "Tags", settings=settings)
+        self._after_settings(*self.lf_tags.tags.values(), *(location.resource for location in self.locations.values()))
         raw, curated = catalog.raw_database_name, catalog.curated_database_name
         self._after_settings(self.lf_tags.tag_database("RawDatabaseTags", raw), self.lf_tags.tag_database("CuratedDatabaseTags", curated))
         for dataset in settings.datasets:
@@ -136,6 +137,11 @@ class GovernanceStack(Stack):
         discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="governance")
         discovery.publish("mode", governance.mode, "Permission model of the stage (iam, hybrid, lake_formation)")
         discovery.publish("classification-tag", keys.classification, "LF-tag key of the columns' classification")
+        # Hybrid mode: CloudFormation has no opt-in resource; a data lake administrator opts these
+        # principals in (docs/governance.md, "Switching a stage from iam to hybrid").
+        opted = [consumers[c] if isinstance(consumers[c], str) else consumers[c].role_arn for c in opted_in(settings) if c in consumers]
+        if opted:
+            discovery.publish("opted-in-principals", ",".join(opted), "Principals Lake Formation governs in hybrid access mode")
 
     def _after_settings(self, *resources) -> None:
         """Grants and tags are made by CloudFormation's role, an administrator only once the settings exist."""
