@@ -137,6 +137,7 @@ class GovernanceStack(Stack):
         discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="governance")
         discovery.publish("mode", governance.mode, "Permission model of the stage (iam, hybrid, lake_formation)")
         discovery.publish("classification-tag", keys.classification, "LF-tag key of the columns' classification")
+        discovery.publish("restricted-classifications", ",".join(governance.restricted_classifications), "Classifications hidden from consumers")
         # Hybrid mode: CloudFormation has no opt-in resource; a data lake administrator opts these
         # principals in (docs/governance.md, "Switching a stage from iam to hybrid").
         opted = [consumers[c] if isinstance(consumers[c], str) else consumers[c].role_arn for c in opted_in(settings) if c in consumers]
