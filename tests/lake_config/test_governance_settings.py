@@ -71,3 +71,10 @@ def test_tags_and_hidden_columns_come_from_the_contracts():
     assert all(not hidden_columns(allowed, d, "analysts") for d in allowed.datasets)
     assert set(readable_classifications(allowed, "analysts")) == set(values[keys.classification])
     assert all(not hidden_columns(load_settings(stage_context("dev")), d, "analysts") for d in settings.datasets)
+
+
+def test_an_ephemeral_stage_leaves_the_accounts_administrators_to_its_base():
+    """Its delete must not touch the data lake settings its base stage appended to."""
+    settings = load_settings({**stage_context("prod"), "stage": "pr7", "base_stage": "prod"})
+    assert settings.governance.mode == load_settings(stage_context("prod")).governance.mode
+    assert settings.governance.manage_data_lake_settings is False

@@ -49,9 +49,11 @@ def test_the_data_lake_settings_append_the_configured_administrators(governed):
 
 
 def test_every_grant_and_tag_waits_for_the_administrators(governed):
+    """Lake Formation lets only administrators grant, tag and (with IAM) register."""
     template = governed.template_json("governance")
     (settings,) = of_type(template, "AWS::LakeFormation::DataLakeSettings")
-    for kind in ("AWS::LakeFormation::PrincipalPermissions", "AWS::LakeFormation::TagAssociation"):
+    for kind in ("AWS::LakeFormation::PrincipalPermissions", "AWS::LakeFormation::TagAssociation", "AWS::LakeFormation::Tag",
+                 "AWS::LakeFormation::Resource"):
         for name, resource in of_type(template, kind).items():
             assert settings in resource.get("DependsOn", []), name
 
@@ -92,3 +94,9 @@ def test_lake_formation_stages_give_new_tables_no_iam_allowed_principals(governe
     for database in databases:
         defaults = database["Properties"]["DatabaseInput"].get("CreateTableDefaultPermissions")
         assert defaults == ([] if governed.settings.governance.mode == "lake_formation" else None)
+
+
+def test_an_ephemeral_stage_of_a_governed_base_declares_no_data_lake_settings(ephemeral):
+    assert ephemeral.settings.governance.governed and "governance" in ephemeral.stacks
+    assert not of_type(ephemeral.template_json("governance"), "AWS::LakeFormation::DataLakeSettings")
+    assert ephemeral.validation_error is None and ephemeral.findings == []
