@@ -119,9 +119,10 @@ lock: $(VENV)/.dev
 	@echo "lock: requirements.txt and requirements-dev.txt written; run make test, then commit the .in and .txt files together"
 
 # Known vulnerabilities in the locked Python distributions and the npm lock. Needs the advisory
-# services (PyPI's and npm's), so it runs in the scheduled dependency workflow, not in make test.
+# services (PyPI's and npm's), so it runs in the scheduled dependency workflow, not in make test;
+# --strict fails on a distribution it could not check (pip-audit otherwise passes it silently).
 audit: $(VENV)/.dev node_modules/.installed
-	$(VENV)/bin/pip-audit --progress-spinner off --disable-pip --no-deps --require-hashes -r requirements-dev.txt
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --disable-pip --no-deps --require-hashes -r requirements-dev.txt
 	npm audit --omit=optional --audit-level=moderate
 
 node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
