@@ -1,5 +1,5 @@
 """`lakeops access`: who may read which curated tables and columns, from the deployed Lake
-Formation grants and LF-tags (not from the templates), and whether an opted-in consumer can
+Formation grants and LF-tags (not from the templates), and whether a governed consumer can
 read a restricted column (the smoke test's governance check).
 
 The rules are Lake Formation's (docs/governance.md): a column's tag for a key is its own, else
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from lakeops.errors import LakeOpsError
 
-MODE, TAG, RESTRICTED, OPTED_IN = (f"governance/{name}" for name in ("mode", "classification-tag", "restricted-classifications", "opted-in-principals"))
+MODE, TAG, RESTRICTED, CONSUMERS = (f"governance/{name}" for name in ("mode", "classification-tag", "restricted-classifications", "governed-consumers"))
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,12 @@ def stage_access(lake) -> tuple[str, list[TableAccess]]:
 
 
 def restricted_leaks(lake, rows: list[TableAccess]) -> list[str]:
-    """Restricted columns an opted-in consumer (analysts, QuickSight) may read: none in a sound stage."""
-    tag_key, restricted, opted = lake.require(TAG, RESTRICTED, OPTED_IN)
+    """Restricted columns a governed consumer (analysts, QuickSight) may read: none in a sound stage."""
+    tag_key, restricted, governed = lake.require(TAG, RESTRICTED, CONSUMERS)
     lf = lake.client("lakeformation")
     leaks = []
     for row in rows:
-        if row.principal not in opted.split(","):
+        if row.principal not in governed.split(","):
             continue
         database, table = row.table.split(".", 1)
         tags = _column_tags(lf, database, table, list(row.readable))
@@ -109,5 +109,5 @@ def check_restricted_hidden(lake) -> str:
     if mode == "iam":
         return "governance mode iam: IAM decides access, no column is hidden"
     if leaks := restricted_leaks(lake, rows):
-        raise LakeOpsError("restricted columns readable by opted-in consumers: " + "; ".join(leaks))
-    return f"governance mode {mode}: restricted columns hidden from {', '.join(lake.require(OPTED_IN)[0].split(','))}"
+        raise LakeOpsError("restricted columns readable by governed consumers: " + "; ".join(leaks))
+    return f"governance mode {mode}: restricted columns hidden from {', '.join(lake.require(CONSUMERS)[0].split(','))}"

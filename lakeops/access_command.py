@@ -7,7 +7,7 @@ from lakeops.table import format_table
 
 
 @click.command("access")
-@click.option("--check", is_flag=True, help="Fail (exit 1) if an opted-in consumer may read a restricted column.")
+@click.option("--check", is_flag=True, help="Fail (exit 1) if a governed consumer may read a restricted column.")
 @click.pass_obj
 def access_command(lake, check: bool):
     """Who may read which curated tables and columns, from the deployed Lake Formation grants."""
@@ -19,4 +19,4 @@ def access_command(lake, check: bool):
     click.echo(format_table(["PRINCIPAL", "TABLE", "READS", "HIDDEN"],
                             [[r.principal, r.table, ", ".join(r.readable), ", ".join(r.hidden) or "-"] for r in rows]))
     if check and (leaks := access.restricted_leaks(lake, rows)):
-        raise LakeOpsError("restricted columns readable by opted-in consumers: " + "; ".join(leaks))
+        raise LakeOpsError("restricted columns readable by governed consumers: " + "; ".join(leaks))

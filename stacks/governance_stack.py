@@ -7,7 +7,7 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config import LakeSettings
-from lake_config.governance_plan import opted_in, readable_classifications, tag_keys
+from lake_config.governance_plan import readable_classifications, tag_keys
 from lake_constructs.governance.data_lake_administrators import DataLakeAdministrators
 from lake_constructs.governance.grants import grant_all_tables, grant_database, grant_table, grant_tag_expression
 from lake_constructs.governance.lf_tags import ContractTags
@@ -138,11 +138,10 @@ class GovernanceStack(Stack):
         discovery.publish("mode", governance.mode, "Permission model of the stage (iam, hybrid, lake_formation)")
         discovery.publish("classification-tag", keys.classification, "LF-tag key of the columns' classification")
         discovery.publish("restricted-classifications", ",".join(governance.restricted_classifications), "Classifications hidden from consumers")
-        # Hybrid mode: CloudFormation has no opt-in resource; a data lake administrator opts these
-        # principals in (docs/governance.md, "Switching a stage from iam to hybrid").
-        opted = [consumers[c] if isinstance(consumers[c], str) else consumers[c].role_arn for c in opted_in(settings) if c in consumers]
-        if opted:
-            discovery.publish("opted-in-principals", ",".join(opted), "Principals Lake Formation governs in hybrid access mode")
+        # The consumers whose column access Lake Formation decides: in hybrid mode once a data lake
+        # administrator opts them in (CloudFormation has no opt-in resource; docs/governance.md).
+        governed = [p if isinstance(p, str) else p.role_arn for p in consumers.values()]
+        discovery.publish("governed-consumers", ",".join(governed) or "none", "Consumers Lake Formation governs (hybrid: once opted in)")
 
     def _after_settings(self, *resources) -> None:
         """Grants and tags are made by CloudFormation's role, an administrator only once the settings exist."""

@@ -1,5 +1,5 @@
 """`lakeops access` against moto's Lake Formation: the deployed grants and LF-tags say who reads
-which columns, and `--check` (the smoke test's governance check) fails when an opted-in consumer
+which columns, and `--check` (the smoke test's governance check) fails when a governed consumer
 could read a restricted column."""
 from lake_config.governance_plan import classification, explicitly_classified, tag_keys, tag_values
 from tests.lakeops.fakes import ACCOUNT, PARAMS, SETTINGS, client
@@ -30,7 +30,7 @@ def govern(deployed) -> None:
         "ResourceType": "TABLE", "Expression": [{"TagKey": keys.dataset, "TagValues": list(values[keys.dataset])},
                                                 {"TagKey": keys.classification, "TagValues": readable}]}})
     for name, value in {"mode": "hybrid", "classification-tag": keys.classification,
-                        "restricted-classifications": ",".join(RESTRICTED), "opted-in-principals": ANALYSTS}.items():
+                        "restricted-classifications": ",".join(RESTRICTED), "governed-consumers": ANALYSTS}.items():
         client("ssm").put_parameter(Name=f"{PARAMS}governance/{name}", Value=value, Type="String")
 
 
@@ -89,4 +89,4 @@ def test_the_smoke_test_checks_governance_in_a_governed_stage(deployed, sim, run
     plan_pipeline(sim, deployed)
     failed = run_cli("smoke-test", datasets=datasets_dir)
     assert failed.exit_code == 1 and summary(failed.stdout)["governance"][0] == "FAIL"
-    assert "restricted columns readable by opted-in consumers" in failed.stderr
+    assert "restricted columns readable by governed consumers" in failed.stderr
