@@ -97,7 +97,7 @@ $(VENV)/.created:
 # Installs only from the locks, every distribution checked against its hashes (--require-hashes):
 # a distribution the lock does not name, or one whose file changed, fails the install.
 # requirements-dev.txt holds requirements.txt's versions too (make lock).
-PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes
 
 $(VENV)/.runtime: $(VENV)/.created requirements.txt
 	@echo "setup: installing the CDK app's Python packages from requirements.txt (a minute or two the first time)"
