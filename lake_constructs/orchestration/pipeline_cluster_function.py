@@ -21,6 +21,10 @@ EXECUTION_TAG = "pipeline-execution"
 # RunJobFlow passes the service role to EMR and the instance profile's role to EC2, one statement
 # each as in AWS's AmazonEMRFullAccessPolicy_v2; the China partitions name the services differently.
 EMR_SERVICE = ["elasticmapreduce.amazonaws.com", "elasticmapreduce.amazonaws.com.cn"]
+# EMR creates its cleanup service-linked role at an account's first cluster, with the caller's
+# rights (EMR Management Guide, "Using service-linked roles for Amazon EMR for cleanup"); AWS's
+# caller policy grants it for either spelling of the service, and so does this one.
+CLEANUP_ROLE = "AWSServiceRoleForEMRCleanup"
 CONCURRENCY_RULES = framework_rule_ids("LambdaConcurrency")
 DLQ_RULES = framework_rule_ids("LambdaDLQ")
 
@@ -34,7 +38,8 @@ class PipelineClusterFunction(Construct):
     execution history, log, state machine definition or template. With `can_create` (transient
     mode) the role may create clusters only when the request tags them with this stage and with
     an execution of `state_machine_name` (aws:RequestTag conditions), pass exactly the cluster's
-    service role to EMR and its instance role to EC2, and read exactly `password` (decrypting the lake key only through
+    service role to EMR and its instance role to EC2, create EMR's cleanup service-linked role
+    (which EMR does at an account's first cluster, as the caller), and read exactly `password` (decrypting the lake key only through
     Secrets Manager); in every mode it describes only this stage's clusters and writes only its
     own log group (encrypted with the lake key). It runs in the cluster subnets, HTTPS out only.
     """
@@ -94,6 +99,11 @@ class PipelineClusterFunction(Construct):
                 actions=["iam:PassRole"],
                 resources=[instance_role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_NAMES}},
+            ),
+            iam.PolicyStatement(
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/{s}/{CLEANUP_ROLE}" for s in EMR_SERVICE],
+                conditions={"StringEquals": {"iam:AWSServiceName": EMR_SERVICE}},
             ),
             iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[password.secret_arn]),
             iam.PolicyStatement(

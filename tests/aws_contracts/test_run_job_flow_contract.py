@@ -81,3 +81,21 @@ def test_the_cluster_function_passes_each_role_to_the_service_aws_passes_it_to(t
     for arn in roles.values():
         for other in (arn + "X", arn.rsplit("/", 1)[0] + "/SomeOtherRole", f"arn:aws:iam::{ACCOUNT}:role/Admin"):
             assert not any(allows(policies, "iam:PassRole", other, {"iam:PassedToService": s}) for s in SERVICES), other
+
+
+# The cleanup role EMR creates at the first cluster of an account, as each partition spells it.
+CLEANUP_ROLES = {
+    "elasticmapreduce.amazonaws.com": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRCleanup",
+    "elasticmapreduce.amazonaws.com.cn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/elasticmapreduce.amazonaws.com.cn/AWSServiceRoleForEMRCleanup",
+}
+
+
+def test_the_cluster_function_may_create_emrs_cleanup_role_as_aws_allows_and_nothing_else(transient):
+    policies = caller_policies(transient)
+    for service, arn in CLEANUP_ROLES.items():
+        request = {"iam:AWSServiceName": service}
+        assert allows([AWS_CALLER_POLICY], "iam:CreateServiceLinkedRole", arn, request), "the request is the one AWS's policy covers"
+        assert allows(policies, "iam:CreateServiceLinkedRole", arn, request), service
+        assert not allows(policies, "iam:CreateServiceLinkedRole", arn, {"iam:AWSServiceName": "ec2.amazonaws.com"})
+    other = f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/elasticmapreduce.amazonaws.com/AWSServiceRoleForEMRWAL"
+    assert not allows(policies, "iam:CreateServiceLinkedRole", other, {"iam:AWSServiceName": "elasticmapreduce.amazonaws.com"})
