@@ -6,11 +6,12 @@
 - a relative link to a repository file outside docs/ (a README next to the code, a construct's
   module) works on GitHub but not on the site: it becomes the file's path in code;
 - the README of each construct domain (lake_constructs/<domain>/README.md) becomes the page
-  constructs/<domain>.md, and constructs/index.md lists them.
+  constructs/<domain>.md, and links to those READMEs point at those pages.
 """
 from __future__ import annotations
 
 import sys
+import os
 import re
 from pathlib import Path
 
@@ -30,19 +31,8 @@ def construct_readmes() -> dict[str, Path]:
     return {path.parent.name: path for path in sorted(DOMAINS.glob("*/README.md"))}
 
 
-def _index(readmes: dict[str, Path]) -> str:
-    lines = ["# Constructs", "", "One README per construct domain in `lake_constructs/<domain>/`: what each construct",
-             "secures, its props and a short example.", "", "| domain | first line |", "|---|---|"]
-    for domain, path in readmes.items():
-        title = path.read_text().splitlines()[0].lstrip("# ").strip()
-        lines.append(f"| [{domain}]({domain}.md) | {title} |")
-    return "\n".join(lines) + "\n"
-
-
 def on_files(files, config):
-    readmes = construct_readmes()
-    files.append(File.generated(config, "constructs/index.md", content=_index(readmes)))
-    for domain, path in readmes.items():
+    for domain, path in construct_readmes().items():
         files.append(File.generated(config, f"constructs/{domain}.md", content=path.read_text()))
     return files
 
@@ -63,6 +53,10 @@ def _outside_docs_as_paths(markdown: str, page, config) -> str:
 
     def replace(match: re.Match) -> str:
         target = (base / match[2]).resolve()
+        if target.name == "README.md" and target.parent.parent == DOMAINS and target.parent.name in construct_readmes():
+            page_dir = (docs_dir / page.file.src_uri).parent
+            generated = docs_dir / "constructs" / f"{target.parent.name}.md"
+            return f"[{match[1]}]({Path(os.path.relpath(generated, page_dir)).as_posix()}{match[3] or ''})"
         if target.is_relative_to(docs_dir) or not target.exists() or not target.is_relative_to(ROOT):
             return match[0]  # mkdocs checks links inside docs/; a missing file stays a warning
         return f"{match[1]} (`{target.relative_to(ROOT)}`)"

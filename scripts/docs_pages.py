@@ -44,7 +44,16 @@ def _spice_table() -> str:
     return spice_capacity.readme_table(cost_tables.shipped("prod").datasets)
 
 
+def _constructs_index() -> str:
+    rows = ["| domain | what it holds |", "|---|---|"]
+    for readme in sorted((ROOT / "lake_constructs").glob("*/README.md")):
+        title = readme.read_text().splitlines()[0].lstrip("# ").strip()
+        rows.append(f"| [{readme.parent.name}](../../lake_constructs/{readme.parent.name}/README.md) | {title} |")
+    return "\n".join(rows) + "\n"
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "constructs-index": _constructs_index,
     "config-reference": config_reference.reference_markdown,
     "spice-capacity": _spice_table,
     **cost_tables.GENERATED,
