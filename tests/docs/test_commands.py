@@ -54,18 +54,18 @@ def make_problem(words: list[str]) -> str | None:
 
 def lakeops_problem(words: list[str]) -> str | None:
     """Parses the command line as the CLI would (options, arguments, subcommands) without running it."""
-    args = words[3:]
-    warnings.filterwarnings("ignore", "'protected_args' is deprecated", DeprecationWarning)  # click 8.2; still how a group parses
-    try:
-        ctx = cli.make_context("lakeops", list(args), resilient_parsing=False)
-        group, rest = cli, ctx.protected_args + ctx.args
-        while rest:
-            name, command, rest = group.resolve_command(ctx, rest)
-            ctx = command.make_context(name, list(rest), parent=ctx)
-            group, rest = command, ctx.protected_args + ctx.args if isinstance(command, click.Group) else []
-        return None if not isinstance(group, click.Group) else "no command given"
-    except click.ClickException as error:
-        return error.format_message()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "'protected_args' is deprecated", DeprecationWarning)  # click 8.2; still how a group parses
+        try:
+            ctx = cli.make_context("lakeops", list(words[3:]))
+            group, rest = cli, ctx.protected_args + ctx.args
+            while rest:
+                name, command, rest = group.resolve_command(ctx, rest)
+                ctx = command.make_context(name, list(rest), parent=ctx)
+                group, rest = command, ctx.protected_args + ctx.args if isinstance(command, click.Group) else []
+            return None if not isinstance(group, click.Group) else "no command given"
+        except click.ClickException as error:
+            return error.format_message()
 
 
 def problem(command: str) -> str | None:
