@@ -1,4 +1,4 @@
-"""Settings of the processing network and the EMR on EC2 cluster (reference: README, "EMR on EC2")."""
+"""Settings of the processing network and the EMR on EC2 cluster (reference: docs/emr.md)."""
 import ipaddress
 import re
 from typing import Annotated, Literal

@@ -1,5 +1,5 @@
-"""Settings of alarms, notifications, the budget and the dashboard (reference: README,
-"What you are told when it breaks" and "What it costs")."""
+"""Settings of alarms, notifications, the budget and the dashboard (reference: docs/monitoring.md
+and docs/cost.md)."""
 import re
 from typing import Annotated
 

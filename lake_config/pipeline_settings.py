@@ -1,4 +1,4 @@
-"""Settings of the scheduled curation pipeline (reference: README, "The pipeline: what runs when").
+"""Settings of the scheduled curation pipeline (reference: docs/pipeline.md).
 
 The pipeline is a Step Functions state machine; EventBridge Scheduler starts it. Every duration
 here bounds how long a cluster can run (and bill) when something hangs.

@@ -1,7 +1,7 @@
 """Settings of the QuickSight layer: the switch, the principals, the edition, how the datasets are
 served, and the dashboards built on them.
 
-Reference: the README (QuickSight), "Configuration reference".
+Reference: docs/quicksight.md and docs/reference/configuration.md (generated from these models).
 """
 import functools
 import importlib.resources

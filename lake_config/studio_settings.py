@@ -1,6 +1,6 @@
 """Settings of EMR Studio and the interactive cluster its Workspaces attach to.
 
-Reference: the README, "Interactive analysis: EMR Studio".
+Reference: docs/studio.md.
 """
 from typing import Annotated, Literal
 

@@ -52,3 +52,12 @@ def test_the_checker_finds_a_broken_link_and_anchor(tmp_path):
     page.write_text("# Title\n\n[a](missing.md) [b](#nope) [c](#title) `[d](in-code.md)`\n")
     assert links(page) == ["missing.md", "#nope", "#title"]
     assert anchors(page) == {"title"}
+
+
+def test_the_cli_s_pointers_into_the_docs_name_real_sections():
+    """lakeops' messages send the user to `docs/<page>.md, 'Section'`: that heading must exist."""
+    pointers = {(page, section) for source in sorted((ROOT / "lakeops").glob("*.py"))
+                for page, section in re.findall(r"(docs/[\w/-]+\.md), [\"']([^\"']+)[\"']", source.read_text())}
+    assert len(pointers) >= 4
+    for page, section in pointers:
+        assert slugify(section, "-") in anchors(ROOT / page), f"{page} has no heading {section!r}"
