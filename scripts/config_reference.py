@@ -87,6 +87,8 @@ def _allowed(node: dict) -> str:
     options, _ = _without_null(node)
     found = []
     for option in options:
+        if option.get("type") == "boolean":
+            found.append("`true`, `false`")
         if "enum" in option:
             found.append(", ".join(f"`{v}`" for v in option["enum"]))
         if "const" in option:
