@@ -85,7 +85,7 @@ class NetworkSettings(Section):
     # t4g.nano with its address), patched by replacing it, down while it is replaced.
     nat_provider: Literal["gateway", "instance"] = Field(
         "gateway",
-        description="gateway: managed NAT gateways (about $37 a month each with their IPv4 address); instance: NAT instances (about $7 a month for a t4g.nano), replaced rather than patched.",
+        description="gateway: managed NAT gateways, highly available in their AZ; instance: NAT instances, far cheaper, replaced rather than patched (docs/cost.md compares them).",
     )
     nat_instance_type: Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")] = Field(
         "t4g.nano",
@@ -95,7 +95,7 @@ class NetworkSettings(Section):
     # $0.01 per hour per AZ each. Required when nat_gateways is 0.
     interface_endpoints: Annotated[list[EndpointService], NO_DUPLICATES] = Field(
         [],
-        description="Interface endpoints in the cluster subnets, as short service names (glue, kms, ecr.api; not com.amazonaws.<region>.glue), about $0.01 per hour per AZ each; required with 0 NAT gateways.",
+        description="Interface endpoints in the cluster subnets, as short service names (glue, kms, ecr.api; not com.amazonaws.<region>.glue), each billed per hour per AZ; required with 0 NAT gateways.",
     )
     flow_logs_retention_days: LogRetentionDays = Field(
         90,
