@@ -122,6 +122,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _text(text: str) -> str:
+    """Plain text in a table cell: `<region>` would be read as an HTML tag and vanish."""
+    return _cell(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
 def _lookup(values: dict, name: str) -> Any:
     for part in name.split("."):
         values = values[part]
@@ -141,10 +146,10 @@ def reference_markdown() -> str:
     by_section: dict[str, list[str]] = {}
     for name, node in settings(schema):
         section = name.rsplit(".", 1)[0] if "." in name else "(top level)"
-        row = [f"`{name}`", _type(node), _value(node.get("default")), _allowed(node)]
-        row += [_value(_lookup(values, name)) for values in shipped.values()]
-        row.append(node.get("description", ""))
-        by_section.setdefault(section, []).append("| " + " | ".join(_cell(c) for c in row) + " |")
+        row = [_cell(f"`{name}`"), _text(_type(node)), _text(_value(node.get("default"))), _cell(_allowed(node))]
+        row += [_text(_value(_lookup(values, name))) for values in shipped.values()]
+        row.append(_text(node.get("description", "")))
+        by_section.setdefault(section, []).append("| " + " | ".join(row) + " |")
     out = []
     for section, rows in by_section.items():
         out += [f"### `{section}`" if section != "(top level)" else "### Top level", ""]

@@ -1,6 +1,7 @@
 """The numbers and tables the documentation shows come from code, and the committed pages are
 what the generators make now (scripts/docs_pages.py; the deploy table is checked against each
 stage's synth in tests/stacks/test_deploy_plan.py)."""
+import html
 import json
 import sys
 
@@ -56,7 +57,7 @@ def test_the_reference_shows_each_setting_with_its_shipped_values():
     text = config_reference.reference_markdown()
     for name, node in config_reference.settings():
         (row,) = [line for line in text.splitlines() if line.startswith(f"| `{name}` |")]
-        assert node["description"].split("|")[0].strip()[:40] in row.replace("\\|", "|"), name
+        assert html.escape(node["description"], quote=False).split("|")[0].strip()[:40] in row.replace("\\|", "|"), name
     prod = config_reference._shipped()["prod"]
     (row,) = [line for line in text.splitlines() if line.startswith("| `analytics.bytes_scanned_cutoff_mb` |")]
     assert f" {prod['analytics']['bytes_scanned_cutoff_mb']} |" in row
