@@ -61,3 +61,11 @@ def test_the_cli_s_pointers_into_the_docs_name_real_sections():
     assert len(pointers) >= 4
     for page, section in pointers:
         assert slugify(section, "-") in anchors(ROOT / page), f"{page} has no heading {section!r}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_placeholder_is_written_where_markdown_reads_it_as_html(page):
+    """`<region>` outside code is an HTML tag to Markdown, and vanishes from the rendered page."""
+    text = re.sub(r"`[^`]*`", "", re.sub(r"<!--.*?-->", "", FENCE.sub("", page.read_text()), flags=re.S))
+    tags = [t for t in re.findall(r"<[a-zA-Z][^>\n]*>", text) if not t.startswith(("<br", "<a ", "<img"))]
+    assert not tags, tags
