@@ -45,25 +45,27 @@ Classification = Annotated[str, AfterValidator(_classification)]
 class GovernanceSettings(Section):
     """`governance` of a stage: who administers Lake Formation and what analysts may see."""
 
-    mode: Mode = "iam"
+    mode: Mode = Field("iam", description="iam (IAM and bucket policies only), hybrid (Lake Formation for opted-in principals) or lake_formation (Lake Formation for all).")
     # Data lake administrators this stage adds to the account's (AWS::LakeFormation::DataLakeSettings
     # with MutationType APPEND: existing administrators stay).
-    admins: Annotated[list[Principal], NO_DUPLICATES] = []
+    admins: Annotated[list[Principal], NO_DUPLICATES] = Field([], description="IAM role or user ARNs ({account} allowed) appended to the account's data lake administrators.")
     # Grants, LF-tags and registrations made by CloudFormation are made by the CDK's CloudFormation
     # execution role, which must be a data lake administrator for them. Off by default: it makes a
     # role that deploys anything an administrator of every table in the account.
-    cdk_execution_role_is_admin: bool = False
+    cdk_execution_role_is_admin: bool = Field(False, description="Also make the CDK CloudFormation execution role a data lake administrator (it makes the grants).")
     # False where the account's data lake settings are owned elsewhere (another stage, a platform
     # team): this stage then declares no AWS::LakeFormation::DataLakeSettings at all.
-    manage_data_lake_settings: bool = True
+    manage_data_lake_settings: bool = Field(True, description="Declare the account's DataLakeSettings (APPEND); false where they belong to someone else. Ephemeral stages: always false.")
     # An existing IAM role (or user) whose sessions are the lake's analysts (Athena, notebooks).
-    analysts_principal: Principal | None = None
+    analysts_principal: Principal | None = Field(None, description="An existing IAM role ({account} allowed) whose sessions are the lake's analysts; granted the readable columns.")
     # Columns of these classifications are hidden from analysts and QuickSight unless allowed below.
-    restricted_classifications: Annotated[list[Classification], Field(min_length=1), NO_DUPLICATES] = ["restricted"]
+    restricted_classifications: Annotated[list[Classification], Field(min_length=1), NO_DUPLICATES] = Field(
+        ["restricted"], description="Contract classifications whose columns analysts and QuickSight may not read."
+    )
     # What a column without `classification` in its contract is.
-    default_classification: Classification = "internal"
-    analysts_read_restricted: bool = False
-    quicksight_reads_restricted: bool = False
+    default_classification: Classification = Field("internal", description="The classification of a column whose contract declares none.")
+    analysts_read_restricted: bool = Field(False, description="Let the analysts principal read restricted columns.")
+    quicksight_reads_restricted: bool = Field(False, description="Let QuickSight read (and its datasets keep) restricted columns.")
 
     @model_validator(mode="after")
     def _governed_stages_have_an_administrator(self):
