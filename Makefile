@@ -39,7 +39,7 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight destroy e2e bench clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight destroy bootstrap-account e2e bench clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -93,6 +93,22 @@ destroy: synth
 	@echo "destroy: every stack of stage $(STAGE) (buckets, key and databases of a stage with retain_data stay)"
 	$(CDK) destroy --app $(ASSEMBLY) --all $(DEPLOY_FLAGS)
 
+# Once per target account, with that account's administrator credentials (docs/deploying.md,
+# "Promotion across accounts"): the GitHub OIDC provider, deploy and diff roles and execution
+# policies (bootstrap/app.py), then the CDK bootstrap with those policies instead of
+# AdministratorAccess. make bootstrap-account STAGE=prod REPOSITORY=owner/repo
+# [OIDC_PROVIDER_ARN=arn:... when the account already has GitHub's provider]
+REPOSITORY ?=
+OIDC_PROVIDER_ARN ?=
+BOOTSTRAP_ASSEMBLY := cdk.out.bootstrap-$(STAGE)
+bootstrap-account: $(VENV)/.runtime node_modules/.installed
+	@rm -rf $(BOOTSTRAP_ASSEMBLY)
+	$(CDK) synth --quiet --no-notices --app "$(PYTHON) -m bootstrap.app" --output $(BOOTSTRAP_ASSEMBLY) -c stage=$(STAGE) -c repository=$(REPOSITORY) $(if $(OIDC_PROVIDER_ARN),-c oidc_provider_arn=$(OIDC_PROVIDER_ARN))
+	@$(PYTHON) -m stacks.account_check $(BOOTSTRAP_ASSEMBLY) --setting stages.$(STAGE).account
+	$(CDK) deploy --app $(BOOTSTRAP_ASSEMBLY) --all --require-approval never
+	$(CDK) bootstrap --app $(BOOTSTRAP_ASSEMBLY) "aws://$$($(PYTHON) -m bootstrap.target $(STAGE) environment)" \
+	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies)"
+
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
@@ -135,4 +151,4 @@ $(CHROMIUM):
 	@test -x $@ || { echo "error: $@ is still missing after the install; set CHROMIUM= to your Chromium" >&2; exit 1; }
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache
+	rm -rf $(VENV) node_modules cdk.out cdk.out.bootstrap-* .pytest_cache .cache
