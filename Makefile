@@ -40,7 +40,7 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight destroy bootstrap-account e2e bench lock audit clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e bench lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -82,12 +82,27 @@ deploy: synth
 deploy-assembly: $(VENV)/.runtime node_modules/.installed
 	$(deploy-stacks)
 
-deploy-quicksight: synth
+# The QuickSight stack, after the account check and the prerequisites' check recorded with it.
+define deploy-quicksight-stack
 	@$(ACCOUNT_CHECK)
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
 	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $$check </dev/null; done; \
 	echo "deploy-quicksight: $$($(PLAN) stacks deploy-quicksight)"; \
 	$(CDK) deploy --app $(ASSEMBLY) --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
+endef
+
+deploy-quicksight: synth
+	$(deploy-quicksight-stack)
+
+deploy-quicksight-assembly: $(VENV)/.runtime node_modules/.installed
+	$(deploy-quicksight-stack)
+
+# What deploying $(ASSEMBLY) would change, read-only: the template diff through the bootstrap's
+# lookup role (`cdk diff --help`: "template" compares templates directly and uses the lookup role;
+# a change set would need the deploy role).
+diff-assembly: $(VENV)/.runtime node_modules/.installed
+	@$(ACCOUNT_CHECK)
+	$(CDK) diff --app $(ASSEMBLY) --method template
 
 destroy: synth
 	@$(ACCOUNT_CHECK)

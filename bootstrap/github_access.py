@@ -7,8 +7,8 @@
   its stage. It cannot create or change anything itself.
 - The diff role: only this repository's pull-request jobs (GitHub gives forks' pull requests no
   OIDC token) may assume it; it may assume the bootstrap's lookup role (read-only) and nothing else,
-  which is all `cdk diff --no-change-set` needs (aws/aws-cdk#29718: diff falls back to reading the
-  template through the lookup role).
+  which is all `cdk diff --method template` needs (its --help: "compares templates directly and uses the
+  lookup role"; aws/aws-cdk#29718).
 - The execution policies: bootstrap/execution-policy.json, one managed policy per document, for
   `cdk bootstrap --cloudformation-execution-policies`.
 
