@@ -33,8 +33,9 @@ def trust_conditions(subject: str) -> dict:
 
 
 def smoke_test_statements(*, project: str, stage: str, account: str) -> list[iam.PolicyStatement]:
-    """What `lakeops --stage <stage> smoke-test` calls: the stage's parameters, buckets, key (by
-    alias), catalog, workgroup, cluster (by its stage tag) and pipeline. Reads and one sample upload."""
+    """What `lakeops --stage <stage> smoke-test` and `check-quicksight` call: the stage's parameters,
+    buckets, key (by alias), catalog, workgroup, cluster (by its stage tag), pipeline and the
+    account's QuickSight subscription. Reads and one sample upload."""
     prefix, glue = f"{project}-{stage}", f"{project}_{stage}"
 
     def regional(service: str, resource: str) -> str:
@@ -62,6 +63,9 @@ def smoke_test_statements(*, project: str, stage: str, account: str) -> list[iam
                                      "elasticmapreduce:ListSteps"],
                             resources=[regional("elasticmapreduce", "cluster/*")],
                             conditions={"StringEquals": {"aws:ResourceTag/stage": stage}}),
+        # make deploy-quicksight-assembly's check (lakeops check-quicksight): the subscription; the
+        # manifest and the curated tables are read through the statements above.
+        iam.PolicyStatement(sid="QuickSightPreDeployCheck", actions=["quicksight:DescribeAccountSubscription"], resources=["*"]),
         iam.PolicyStatement(sid="SmokeTestPipelineRun", actions=["states:StartExecution"], resources=[regional("states", f"stateMachine:{prefix}-*")]),
         iam.PolicyStatement(sid="SmokeTestFollowsItsRun", actions=["states:DescribeExecution", "states:GetExecutionHistory"],
                             resources=[regional("states", f"execution:{prefix}-*:*")]),

@@ -127,6 +127,10 @@ def test_the_deploy_role_deploys_only_through_the_bootstrap_roles_and_runs_the_s
         return [(a, r.replace("111122223333", number), c) for a, r, c in calls(calls_of) if not any(w in a for w in ("Delete", "Terminate"))]
 
     assert [(a, r) for a, r, c in own(stage) if not allows([policy], a, r, c)] == []
+    # make deploy-quicksight-assembly runs lakeops check-quicksight first (its manifest and tables: reads above).
+    assert allows([policy], "quicksight:DescribeAccountSubscription", f"arn:aws:quicksight:us-east-1:{number}:account/{number}")
+    prefix = f"{CDK_CONTEXT['project']}-{stage}"
+    assert allows([policy], "s3:GetObject", f"arn:aws:s3:::{prefix}-curated-{number}-eu-west-1/quicksight/manifest.json")
     for other in (s for s in CDK_CONTEXT["stages"] if s != stage):
         assert [(a, r) for a, r, c in own(other) if allows([policy], a, r, c)] == [], f"nothing of stage {other}"
 
