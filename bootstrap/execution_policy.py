@@ -17,6 +17,7 @@ shipped file against the synthesized dev, prod and ephemeral templates.
 """
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sys
@@ -48,6 +49,7 @@ def intrinsics(templates: Iterable[Mapping]) -> set[str]:
     return {name for name in EXTRA["intrinsics"] if f'"{name}"' in text}
 
 
+@functools.cache
 def _schema_permissions(type_name: str) -> list[str] | None:
     from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
     from cfnlint.schema import ResourceNotFoundError
