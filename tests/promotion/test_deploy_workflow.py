@@ -79,8 +79,10 @@ def test_deploy_jobs_run_in_the_stages_environment_and_deploy_the_artifact_never
     assert "aws-access-key-id" not in text and "secrets." not in text
     targets = re.findall(r"make ([a-z-]+)", text)
     assert targets and set(targets) <= {"deploy-assembly", "deploy-quicksight-assembly"}, "make targets that synthesize first"
-    download = index(job, lambda s: uses(s) == "actions/download-artifact" and s["with"]["path"] == "assemblies/")
-    assert steps(job)[download]["with"]["name"] == "cloud-assembly"
+    # The tested assembly of this run; a rollback's, the prod assembly an earlier run deployed.
+    artifact, path = ("prod-assembly", "assemblies/prod/") if name == "rollback-prod" else ("cloud-assembly", "assemblies/")
+    download = index(job, lambda s: uses(s) == "actions/download-artifact" and s["with"]["path"] == path)
+    assert steps(job)[download]["with"]["name"] == artifact
     credentials = index(job, lambda s: uses(s) == "aws-actions/configure-aws-credentials")
     assert steps(job)[credentials]["with"]["role-to-assume"] == "${{ vars.DEPLOY_ROLE_ARN }}"
     deploy = index(job, lambda s: s.get("run", "").startswith("make deploy-assembly "))
@@ -107,24 +109,29 @@ def test_dev_deploys_only_from_main_and_prod_only_after_dev(workflow):
 @pytest.mark.parametrize("name", ["deploy-prod", "rollback-prod"])
 def test_prod_is_guarded_against_the_assembly_it_runs_with_the_reviewers_named_override(workflow, name):
     job = workflow["jobs"][name]
-    find = index(job, lambda s: "scripts/deployed_run.py runs.json deployed --exclude \"$GITHUB_RUN_ID\"" in s.get("run", ""))
-    assert "--json databaseId,event,conclusion,headSha,createdAt" in steps(job)[find]["run"]
+    find = index(job, lambda s: "scripts/deployed_run.py artifacts.json deployed --exclude \"$GITHUB_RUN_ID\"" in s.get("run", ""))
+    assert 'gh api "repos/$GITHUB_REPOSITORY/actions/artifacts?name=prod-assembly&per_page=100" > artifacts.json' in steps(job)[find]["run"]
     deployed = index(job, lambda s: uses(s) == "actions/download-artifact" and s["with"]["path"] == "deployed/")
     assert steps(job)[deployed]["with"]["run-id"] == "${{ steps.runs.outputs.deployed }}"
+    assert steps(job)[deployed]["with"]["name"] == "prod-assembly"
     guard = index(job, lambda s: "-m stacks.promotion_guard" in s.get("run", ""))
-    assert steps(job)[guard]["run"] == 'python3 -m stacks.promotion_guard deployed/prod assemblies/prod --allow "$ALLOW"'
+    assert steps(job)[guard]["run"] == 'python3 -m stacks.promotion_guard deployed assemblies/prod --allow "$ALLOW"'
     assert steps(job)[guard]["env"]["ALLOW"] == "${{ inputs.allow_stateful_changes }}"
     deploy = index(job, lambda s: s.get("run", "").startswith("make deploy-assembly "))
     assert find < deployed < guard < deploy
     assert job["permissions"]["actions"] == "read", "to read the earlier run's artifact"
+    # Only a successful deploy records what prod runs, before anything after it can fail.
+    (upload,) = [i for i, s in enumerate(steps(job)) if uses(s) == "actions/upload-artifact"]
+    assert upload == deploy + 1 and steps(job)[deploy]["id"] == "deploy"
+    assert steps(job)[upload]["if"] == "always() && steps.deploy.outcome == 'success'"
+    assert steps(job)[upload]["with"]["name"] == "prod-assembly" and steps(job)[upload]["with"]["path"] == "assemblies/prod/"
 
 
 def test_a_rollback_deploys_the_chosen_runs_artifact_and_becomes_what_prod_runs(workflow):
     job = workflow["jobs"]["rollback-prod"]
     assert "inputs.rollback_to_run != ''" in job["if"] and "github.ref == 'refs/heads/main'" in job["if"]
     choose = steps(job)[index(job, lambda s: s.get("id") == "runs")]["run"]
-    assert 'scripts/deployed_run.py runs.json previous --exclude "$GITHUB_RUN_ID"' in choose
-    target = index(job, lambda s: uses(s) == "actions/download-artifact" and s["with"]["path"] == "assemblies/")
-    assert steps(job)[target]["with"]["run-id"] == "${{ steps.runs.outputs.target }}"
-    upload = index(job, lambda s: uses(s) == "actions/upload-artifact")
-    assert steps(job)[upload]["with"]["name"] == "cloud-assembly" and upload == len(steps(job)) - 1
+    assert 'scripts/deployed_run.py artifacts.json previous --exclude "$GITHUB_RUN_ID"' in choose
+    target = index(job, lambda s: uses(s) == "actions/download-artifact" and s["with"]["path"] == "assemblies/prod/")
+    assert steps(job)[target]["with"] == {"name": "prod-assembly", "path": "assemblies/prod/", "run-id": "${{ steps.runs.outputs.target }}",
+                                          "github-token": "${{ github.token }}"}
