@@ -1,7 +1,7 @@
 # The two quickstart commands: `make synth` and `make test`. Everything they need is
 # installed from this repository's pinned files into .venv and node_modules.
 #
-# Deploying (README, "Deploying to a real account"): `make deploy STAGE=...` deploys every stack
+# Deploying (docs/deploying.md): `make deploy STAGE=...` deploys every stack
 # a fresh account can create; `make deploy-quicksight STAGE=...` checks the QuickSight
 # prerequisites, then deploys that stack; `make destroy STAGE=...`; `make e2e STAGE=pr42`
 # deploys an ephemeral stage, smoke-tests it and destroys it. Each deploys exactly the cloud
@@ -40,7 +40,7 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e bench lock audit clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e bench docs lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -72,7 +72,7 @@ define deploy-stacks
 	@$(ACCOUNT_CHECK)
 	@echo "deploy: $$($(PLAN) stacks deploy)"
 	$(CDK) deploy --app $(ASSEMBLY) $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
-	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (README, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
+	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (docs/deploying.md, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
 endef
 
 deploy: synth
@@ -129,12 +129,20 @@ bootstrap-account: $(VENV)/.runtime node_modules/.installed
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
 
-# Figures for the README's Benchmarks section (scripts, not timed tests): the suite's wall and
-# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second.
+# Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
+# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each
+# script records its figures in docs/development/bench-results.json; the last line renders the page.
 bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
+	$(PYTHON) scripts/docs_pages.py --no-synth
+
+# The documentation site: rewrite the pages generated from code (settings, prices, benchmarks,
+# deploy plans), then build it into site/ with warnings as errors, as the Pages workflow does.
+docs: $(VENV)/.dev node_modules/.installed
+	$(PYTHON) scripts/docs_pages.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Python 3.11 or 3.12: the locks are resolved for them (numpy 1.26.4, the EMR nodes' pin, has no
 # wheels for 3.13).
@@ -147,7 +155,7 @@ $(VENV)/.created:
 # Installs only from the locks, every distribution checked against its hashes (--require-hashes):
 # a distribution the lock does not name, or one whose file changed, fails the install.
 # requirements-dev.txt holds requirements.txt's versions too (make lock).
-PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes
 
 $(VENV)/.runtime: $(VENV)/.created requirements.txt
 	@echo "setup: installing the CDK app's Python packages from requirements.txt (a minute or two the first time)"
@@ -181,4 +189,4 @@ node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out cdk.out.bootstrap-* .pytest_cache .cache
+	rm -rf $(VENV) node_modules cdk.out cdk.out.bootstrap-* .pytest_cache .cache site

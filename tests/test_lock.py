@@ -113,3 +113,34 @@ def test_the_environment_is_the_lock():
     assert not not_locked, f"installed but not in {DEV_LOCK.name}: {not_locked}"
     assert not other_version, f"installed version differs from {DEV_LOCK.name} (installed, locked): {other_version}"
     assert not missing, f"in {DEV_LOCK.name} but not installed: {missing}"
+
+
+def test_a_file_two_distributions_install_holds_the_dependent_distributions_copy():
+    """aws-cdk-lib ships its own aws_cdk/cloud_assembly_schema module over the file of the
+    aws-cdk.cloud-assembly-schema distribution it depends on. pip installs dependencies before
+    dependents, so aws-cdk-lib's copy wins; installed without that order (`pip install --no-deps`
+    from a lock sorted by name) the older copy won and every CloudAssembly load failed with jsii's
+    "Wired struct has type ... which does not match expected type"."""
+    import base64
+    import hashlib
+
+    owners: dict[str, list[tuple[metadata.Distribution, str]]] = {}
+    for distribution in metadata.distributions(path=[p for p in sys.path if "site-packages" in p]):
+        for file in distribution.files or []:
+            if file.hash is not None and file.suffix == ".py":
+                owners.setdefault(str(file), []).append((distribution, file.hash.value))
+    shared = {path: claims for path, claims in owners.items() if len(claims) > 1}
+    wrong = []
+    for path, claims in shared.items():
+        names = {canonicalize_name(d.metadata["Name"]) for d, _ in claims}
+        dependents = [
+            (d, digest) for d, digest in claims
+            if names - {canonicalize_name(d.metadata["Name"])}
+            <= {canonicalize_name(Requirement(r).name) for r in (d.requires or [])}
+        ]
+        assert len(dependents) == 1, f"{path} is installed by {sorted(names)}, none of which depends on the others"
+        distribution, digest = dependents[0]
+        on_disk = base64.urlsafe_b64encode(hashlib.sha256(distribution.locate_file(path).read_bytes()).digest())
+        if on_disk.rstrip(b"=").decode() != digest:
+            wrong.append(f"{path}: not {distribution.metadata['Name']}'s copy")
+    assert not wrong, wrong
