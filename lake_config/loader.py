@@ -9,6 +9,7 @@ from lake_config.base import Section
 from lake_config.datasets import DATASET_NAME, DATASETS_DIR, REPOSITORY, load_datasets
 from lake_config.config_error import ConfigError
 from lake_config.models import LakeSettings
+from lake_config.promotion import promotion_problem
 
 # Context keys that apply to every stage unless the stage sets its own.
 SHARED_KEYS = ("project", "datasets")
@@ -35,6 +36,8 @@ def load_settings(context: Mapping[str, Any], cli_context: Mapping[str, Any] | N
     stages = context.get("stages")
     if not isinstance(stages, Mapping) or not stages:
         raise ConfigError("cdk.json context 'stages' must map stage names to their settings")
+    if problem := promotion_problem(context):
+        raise ConfigError(problem)
     stage = context.get("stage", "dev")
     base = context.get("base_stage")
     if base is not None:

@@ -81,13 +81,31 @@ def test_the_role_deploys_only_through_the_cdk_bootstrap_roles():
     assert not allows([PERMISSIONS], "iam:PassRole", "*", CONTEXT)
 
 
-def test_only_this_repositorys_workflows_may_assume_it():
+def test_only_jobs_in_this_repositorys_e2e_environment_may_assume_it():
+    """Issue 20, defect 3: a trust of `repo:OWNER/REPO:ref:refs/heads/*` let anyone who can push a
+    branch dispatch a deploy. A job that references an environment gets `sub` =
+    `repo:<owner/repo>:environment:<name>` (GitHub, "OpenID Connect reference"), so the trust names
+    the environment `e2e`, whose required reviewers approve every run; pull requests from forks get
+    no token at all. Audience sts.amazonaws.com (GitHub, "Configuring OpenID Connect in Amazon Web
+    Services")."""
     provider = {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"}
 
     def token(sub: str, aud: str = "sts.amazonaws.com") -> dict:
         return {"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": aud}
 
-    assert allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:acme/lake:pull_request"), provider)
-    assert allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:acme/lake:ref:refs/heads/main"), provider)
-    assert not allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:evil/lake:pull_request"), provider)
-    assert not allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:acme/lake:pull_request", "other"), provider)
+    assert allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:acme/lake:environment:e2e"), provider)
+    for refused in ("repo:acme/lake:ref:refs/heads/main", "repo:acme/lake:ref:refs/heads/any-branch", "repo:acme/lake:pull_request",
+                    "repo:acme/lake:environment:prod", "repo:acme/lake:environment:dev", "repo:evil/lake:environment:e2e"):
+        assert not allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token(refused), provider), refused
+    assert not allows([TRUST], "sts:AssumeRoleWithWebIdentity", "*", token("repo:acme/lake:environment:e2e", "other"), provider)
+
+
+def test_the_e2e_job_runs_in_that_environment_and_derives_only_from_dev():
+    """prod is bound to its own account (cdk.json): an ephemeral stage derived from it would be
+    refused in the e2e account by the account check, so the workflow offers dev only."""
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "e2e.yml").read_text())
+    (job,) = workflow["jobs"].values()
+    assert job["environment"] == "e2e"
+    assert "prod" not in json.dumps(workflow[True]) and job["env"]["BASE_STAGE"] == "dev"

@@ -49,7 +49,7 @@ def test_a_pinned_region_must_have_emr_studio():
     assert "us-east-1" in STUDIO_REGIONS and "eu-west-1" in STUDIO_REGIONS
     message = config_error({**stage_context(studio={"enabled": True}), "stages": {**CDK_CONTEXT["stages"], "dev": {**CDK_CONTEXT["stages"]["dev"], "region": "ap-south-2"}}})
     assert "EMR Studio does not exist in ap-south-2" in message
-    assert load_settings({**CDK_CONTEXT, "stage": "dev", "stages": {"dev": {**CDK_CONTEXT["stages"]["dev"], "region": "eu-west-1"}}}).studio.enabled
+    assert load_settings({**CDK_CONTEXT, "stage": "dev", "promotion": ["dev"], "stages": {"dev": {**CDK_CONTEXT["stages"]["dev"], "region": "eu-west-1"}}}).studio.enabled
 
 
 def test_no_dataset_may_live_under_the_workspace_prefix():

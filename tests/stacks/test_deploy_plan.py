@@ -68,11 +68,19 @@ def recipe(target: str) -> str:
     return re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
 
 
+def expanded(target: str) -> str:
+    """The commands `make -n` would run for `target`, canned recipes expanded (cdk.out by default)."""
+    import subprocess
+
+    return subprocess.run(["make", "-n", "--no-print-directory", target], cwd=ROOT, capture_output=True, text=True, timeout=60).stdout
+
+
 def test_the_makefile_deploys_the_plan_from_the_checked_assembly():
-    deploy, quicksight, destroy = recipe("deploy"), recipe("deploy-quicksight"), recipe("destroy")
-    assert "$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)" in deploy
-    assert quicksight.index("$(PLAN) check deploy-quicksight") < quicksight.index("$(CDK) deploy --app cdk.out --exclusively")
-    assert "$(CDK) destroy --app cdk.out --all" in destroy
+    deploy, quicksight, destroy = expanded("deploy"), expanded("deploy-quicksight"), expanded("destroy")
+    plan = "-m stacks.deploy_plan cdk.out"
+    assert re.search(rf"/cdk deploy --app cdk.out +\$\(\S+ {plan} stacks deploy\)", deploy)
+    assert quicksight.index(f"{plan} check deploy-quicksight") < quicksight.index("/cdk deploy --app cdk.out --exclusively")
+    assert "/cdk destroy --app cdk.out --all" in destroy
     assert re.search(r"^deploy: synth$", (ROOT / "Makefile").read_text(), re.M), "deploy what the gate just checked"
     assert "--all" not in recipe("synth"), "cdk synth has no --all"
 

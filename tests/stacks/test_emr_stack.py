@@ -500,7 +500,7 @@ def test_curation_script_is_a_file_asset_read_by_the_nodes_and_published(stage):
     long_running = stage.settings.emr.mode == "long_running"
     expected = {f"{prefix}mode", f"{prefix}curation-script-uri", f"{prefix}log-uri", f"{prefix}tls-certificate-not-after"}
     assert set(parameters) == expected | ({f"{prefix}cluster-id"} if long_running else set())
-    assets_bucket = "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
+    assets_bucket = f"cdk-hnb659fds-assets-{stage.settings.account or '${AWS::AccountId}'}-${{AWS::Region}}"
     assert parameters[f"{prefix}curation-script-uri"] == {"Fn::Sub": f"s3://{assets_bucket}/{asset_hash}.py"}
     assert parameters[f"{prefix}mode"] == stage.settings.emr.mode
     if long_running:

@@ -43,7 +43,7 @@ def visuals(definition: dict) -> list[tuple[str, dict]]:
 
 
 def principal(value) -> str:
-    """A synthesized principal with the account filled in (the evaluator's fake 111122223333)."""
+    """A synthesized principal with the account filled in (the stage's bound account, else the evaluator's fake)."""
     return render(value, {})
 
 
@@ -83,8 +83,8 @@ def test_analysis_and_dashboard_share_the_repository_definition(prod, dashboards
 
 def test_owners_own_the_analysis_and_readers_only_view_the_dashboard(prod, dashboards):
     config = prod.settings.quicksight
-    owner = config.owner_arn(ACCOUNT)
-    readers = config.readers_arn(ACCOUNT)
+    owner = config.owner_arn(prod.settings.account or ACCOUNT)
+    readers = config.readers_arn(prod.settings.account or ACCOUNT)
     assert readers and readers != owner
     for analysis, dashboard in dashboards.values():
         assert [(principal(p["Principal"]), p["Actions"]) for p in analysis["Permissions"]] == [(owner, ANALYSIS_OWNER)]

@@ -39,7 +39,12 @@ SALES_TYPES = {
 }  # fmt: skip
 LIST_ACTIONS_ON_STAR = {"athena:ListDataCatalogs", "athena:ListWorkGroups"}
 # cdk.json's owner, as the template writes it.
-OWNER = CDK_CONTEXT["stages"]["prod"]["quicksight"]["owner_principal"].replace("{account}", "${AWS::AccountId}")
+OWNER_SETTING = CDK_CONTEXT["stages"]["prod"]["quicksight"]["owner_principal"]
+
+
+def owner(synth) -> str:
+    """The owner principal as synthesized: the stage's bound account, or the deploying account's token."""
+    return OWNER_SETTING.replace("{account}", synth.settings.account or "${AWS::AccountId}")
 
 
 @pytest.fixture(scope="module")
@@ -213,9 +218,9 @@ def test_results_are_listed_only_under_the_workgroup_prefix(prod):
 def test_owner_gets_exactly_the_owner_actions(prod, variant):
     for synth in (prod, variant):
         for source in resources(synth, "AWS::QuickSight::DataSource"):
-            assert [(render(p["Principal"]), p["Actions"]) for p in source["Permissions"]] == [(OWNER, DATA_SOURCE_OWNER)]
+            assert [(render(p["Principal"]), p["Actions"]) for p in source["Permissions"]] == [(owner(synth), DATA_SOURCE_OWNER)]
         for data_set in data_sets(synth).values():
-            assert [(render(p["Principal"]), p["Actions"]) for p in data_set["Permissions"]] == [(OWNER, DATA_SET_OWNER)]
+            assert [(render(p["Principal"]), p["Actions"]) for p in data_set["Permissions"]] == [(owner(synth), DATA_SET_OWNER)]
     assert "{account}" not in json.dumps(prod.template_json("quicksight"))
 
 
