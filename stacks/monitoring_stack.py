@@ -9,7 +9,7 @@ from lake_constructs.monitoring.failure_rules import FailureRules, load_failure_
 from lake_constructs.monitoring.lake_dashboard import LakeDashboard
 from lake_constructs.monitoring.metric_alarms import AlarmSpec, MetricAlarms, athena_queries, idle_cluster, queue_backlog, spice_ingestion_errors
 from lake_constructs.monitoring.notification_topic import NotificationTopic, allow_notifications_with_key
-from lakeops import pointers
+from lake_config import pointers
 from stacks.analytics_stack import AnalyticsStack
 from stacks.emr_stack import LOG_PREFIX, EmrStack
 from stacks.network_stack import RETENTION
