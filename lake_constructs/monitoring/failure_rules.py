@@ -8,8 +8,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from lake_constructs.shared.json_templates import fill, load
 from lake_config import pointers
+from lake_constructs.shared.json_templates import fill, load
 
 RULES = Path(__file__).resolve().parent / "failure_rules.json"
 
