@@ -1,7 +1,7 @@
 # The two quickstart commands: `make synth` and `make test`. Everything they need is
 # installed from this repository's pinned files into .venv and node_modules.
 #
-# Deploying (README, "Deploying to a real account"): `make deploy STAGE=...` deploys every stack
+# Deploying (docs/deploying.md): `make deploy STAGE=...` deploys every stack
 # a fresh account can create; `make deploy-quicksight STAGE=...` checks the QuickSight
 # prerequisites, then deploys that stack; `make destroy STAGE=...`; `make e2e STAGE=pr42`
 # deploys an ephemeral stage, smoke-tests it and destroys it. Each deploys exactly the cloud
@@ -34,7 +34,7 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench lock audit clean
+.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench docs lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -63,7 +63,7 @@ test-fast: $(VENV)/.dev node_modules/.installed
 deploy: synth
 	@echo "deploy: $$($(PLAN) stacks deploy)"
 	$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
-	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (README, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
+	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (docs/deploying.md, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
 
 deploy-quicksight: synth
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
@@ -79,12 +79,20 @@ destroy: synth
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
 
-# Figures for the README's Benchmarks section (scripts, not timed tests): the suite's wall and
-# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second.
+# Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
+# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each
+# script records its figures in docs/development/bench-results.json; the last line renders the page.
 bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
+	$(PYTHON) scripts/docs_pages.py --no-synth
+
+# The documentation site: rewrite the pages generated from code (settings, prices, benchmarks,
+# deploy plans), then build it into site/ with warnings as errors, as the Pages workflow does.
+docs: $(VENV)/.dev node_modules/.installed
+	$(PYTHON) scripts/docs_pages.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Python 3.11 or 3.12: the locks are resolved for them (numpy 1.26.4, the EMR nodes' pin, has no
 # wheels for 3.13).
@@ -131,4 +139,4 @@ node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache site
