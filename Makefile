@@ -86,7 +86,7 @@ deploy-assembly: $(VENV)/.runtime node_modules/.installed
 define deploy-quicksight-stack
 	@$(ACCOUNT_CHECK)
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
-	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $$check </dev/null; done; \
+	$(PLAN) check deploy-quicksight | while read -r check; do echo "deploy-quicksight: lakeops $$check"; $(PYTHON) -m lakeops --stage $(STAGE) $(if $(BASE_STAGE),--base-stage $(BASE_STAGE)) $$check </dev/null; done; \
 	echo "deploy-quicksight: $$($(PLAN) stacks deploy-quicksight)"; \
 	$(CDK) deploy --app $(ASSEMBLY) --exclusively $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy-quicksight)
 endef

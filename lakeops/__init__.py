@@ -2,3 +2,6 @@
 
 Run it as ``python -m lakeops --stage dev COMMAND``; see docs/operations.md.
 """
+
+# The CLI's own version (`lakeops --version`); raise it when its commands or their JSON change.
+__version__ = "1.0.0"

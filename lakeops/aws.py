@@ -43,7 +43,8 @@ class Aws:
             except ProfileNotFound as err:
                 raise LakeOpsError(f"{err}; check --profile or ~/.aws/config") from err
             except NoRegionError as err:
-                raise LakeOpsError("no AWS region: pass --region, set AWS_REGION, or set a region in the profile") from err
+                raise LakeOpsError("no AWS region: pass --region, set AWS_REGION, or set a region in the profile "
+                                  "(or pin the stage's region in cdk.json: stages.<stage>.region)") from err
         return self._clients[service]
 
 

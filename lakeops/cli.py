@@ -3,16 +3,23 @@
 Datasets are the stage's (published in SSM), read from their contracts in the repository;
 `--project` defaults to cdk.json's, as `cdk synth` reads it.
 
-Commands print their result on stdout and their progress on stderr; every failure is one
-message on stderr and an exit code from lakeops.errors.
+Commands print their result on stdout (`--output json` on status, smoke-test, query and
+data-quality: one JSON document, as the AWS CLI's option) and their progress on stderr; every
+failure is one message on stderr and an exit code from lakeops.errors (click.ClickException
+subclasses, which click prints and exits with).
 """
 
+import dataclasses
 import json
+import platform
 from pathlib import Path
 
+import boto3
+import botocore
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
+import lakeops
 from lakeops import athena, emr, glue, pipeline, quality, quicksight_check, s3data, smoke, status
 from lakeops.access_command import access_command
 from lakeops.aws import explain_client_error
@@ -22,25 +29,21 @@ from lakeops.quicksight_dashboards import quicksight_group
 from lakeops.table import format_bytes, format_table
 
 DEFAULT_TIMEOUT = 1800.0
+# As `aws --version`: the tool, then what it runs on.
+VERSION = (f"lakeops/%(version)s Python/{platform.python_version()} boto3/{boto3.__version__} "
+           f"botocore/{botocore.__version__}")
 
 
 class LakeOpsGroup(click.Group):
-    """Turns the CLI's failures and unhandled AWS errors into one message and a documented exit code."""
+    """An AWS error no command handled becomes the CLI's error (exit code 1, or 5 for access denied)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except LakeOpsError as err:
-            self._fail(ctx, err)
         except ClientError as err:
-            self._fail(ctx, explain_client_error(err))
+            raise explain_client_error(err) from err
         except BotoCoreError as err:  # no credentials, endpoint unreachable, ...
-            self._fail(ctx, LakeOpsError(f"{err} (check --profile, --region and your network)"))
-
-    @staticmethod
-    def _fail(ctx: click.Context, err: LakeOpsError):
-        click.echo(f"error: {err}", err=True)
-        ctx.exit(err.exit_code)
+            raise LakeOpsError(f"{err} (check --profile, --region and your network)") from err
 
 
 def timeout_option(command):
@@ -54,27 +57,41 @@ def dataset_option(required: bool, help: str):
     return click.option("--dataset", required=required, metavar="NAME", help=help)
 
 
+def output_option(command):
+    return click.option(
+        "--output", type=click.Choice(["text", "json"]), default="text", show_default=True,
+        help="text: tables for a terminal; json: one JSON document on stdout, for scripts and CI.",
+    )(command)
+
+
+def echo_json(document: dict) -> None:
+    click.echo(json.dumps(document, indent=2, default=str))
+
+
 @click.group(cls=LakeOpsGroup)
-@click.option("--stage", envvar="LAKEOPS_STAGE", help="Deployment stage, e.g. dev or prod.  [required]")
+@click.version_option(lakeops.__version__, message=VERSION)
+@click.option("--stage", envvar="LAKEOPS_STAGE", help="Deployment stage: one of cdk.json's stages.  [required]")
+@click.option("--base-stage", envvar="LAKEOPS_BASE_STAGE", metavar="STAGE",
+              help="For an ephemeral stage (cdk synth -c base_stage=...): the cdk.json stage it derives from.")
 @click.option("--project", envvar="LAKEOPS_PROJECT",
               help="Project prefix of the stacks and SSM parameters.  [default: the stage's project in cdk.json]")
 @click.option("--profile", help="AWS profile (default: the usual boto3 credential chain).")
 # AWS_REGION as well as boto3's AWS_DEFAULT_REGION: the CDK CLI and the README's deploy steps use it.
-@click.option("--region", envvar="AWS_REGION",
-              help="AWS region (default: AWS_REGION, else AWS_DEFAULT_REGION or the profile's region).")
+@click.option("--region", help="AWS region (default: the stage's pinned region in cdk.json, else AWS_REGION, "
+                               "else AWS_DEFAULT_REGION or the profile's region).")
 @click.option("--poll-interval", envvar="LAKEOPS_POLL_INTERVAL", type=float, default=5.0, show_default=True,
               help="Seconds between status checks while waiting.")
 @click.option("--datasets-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Where the dataset contracts and their sample/ folders are.  [default: cdk.json's datasets_dir, "
                    "else datasets/]")
 @click.pass_context
-def cli(ctx, stage, project, profile, region, poll_interval, datasets_dir):
+def cli(ctx, stage, base_stage, project, profile, region, poll_interval, datasets_dir):
     """Operate a deployed data-lake stage. Every resource is found through the SSM parameters
     under /{project}/{stage}/ that the stacks publish.
 
     Exit codes: 0 ok, 1 operation failed, 2 usage, 3 not deployed, 4 timeout, 5 access denied.
     """
-    ctx.obj = Lake(project, stage, profile, region, poll_interval, datasets_dir)
+    ctx.obj = Lake(project, stage, profile, region, poll_interval, datasets_dir, base_stage)
 
 
 @cli.command("upload-sample")
@@ -113,8 +130,9 @@ def crawl(lake: Lake, dataset: str, timeout: float):
 @click.option("--max-rows", type=click.IntRange(min=1), default=100, show_default=True,
               help="Print at most this many rows.")
 @timeout_option
+@output_option
 @click.pass_obj
-def query(lake: Lake, name, sql, database, max_rows, timeout):
+def query(lake: Lake, name, sql, database, max_rows, timeout, output):
     """Run a named query of the workgroup (by NAME) or --sql; print rows, bytes scanned and cost."""
     if bool(name) == bool(sql):
         raise click.UsageError("give either a named query NAME or --sql, not both")
@@ -123,6 +141,14 @@ def query(lake: Lake, name, sql, database, max_rows, timeout):
     else:
         result = athena.run_query(lake, sql, athena.resolve_database(lake, database or "curated"),
                                   "ad-hoc", timeout, max_rows)
+    if output == "json":
+        echo_json({
+            "query": result.label, "execution_id": result.execution_id, "workgroup": result.workgroup,
+            "database": result.database or None, "columns": result.columns, "rows": result.rows,
+            "truncated": result.truncated, "bytes_scanned": result.bytes_scanned,
+            "billed_megabytes": athena.billed_megabytes(result.bytes_scanned), "cost_usd": float(result.cost_usd),
+        })
+        return
     click.echo(format_table(result.columns, result.rows))
     count = f"{len(result.rows)} row{'' if len(result.rows) == 1 else 's'}"
     click.echo(f"(first {count} shown, see --max-rows)" if result.truncated else f"({count})")
@@ -170,12 +196,17 @@ def run_pipeline(lake: Lake, name, timeout):
 
 
 @cli.command("status")
+@output_option
 @click.pass_obj
-def status_command(lake: Lake):
+def status_command(lake: Lake, output):
     """Show whether each resource of the stage exists, with its key facts."""
     rows = status.stage_status(lake)
-    click.echo(format_table(["RESOURCE", "NAME", "EXISTS", "DETAILS"],
-                            [[row.resource, row.name, row.exists, row.details] for row in rows]))
+    if output == "json":
+        echo_json({"project": lake.project, "stage": lake.stage.name, "resources": [
+            {"resource": row.resource, "name": row.name, "exists": row.exists, "details": row.details} for row in rows]})
+    else:
+        click.echo(format_table(["RESOURCE", "NAME", "EXISTS", "DETAILS"],
+                                [[row.resource, row.name, row.exists, row.details] for row in rows]))
     code = status.exit_code(rows)
     if code:
         raise error_with_exit_code(
@@ -185,12 +216,20 @@ def status_command(lake: Lake):
 @cli.command("smoke-test")
 @dataset_option(False, "Only this dataset (default: every deployed dataset).")
 @timeout_option
+@output_option
 @click.pass_obj
-def smoke_test(lake: Lake, dataset, timeout: float):
+def smoke_test(lake: Lake, dataset, timeout: float, output):
     """Per dataset: upload, crawl, query raw, curate, query curated; fail unless curated scans fewer bytes."""
     lake.require(*smoke.stage_params(lake))  # every missing parameter at once, before anything changes
     test = smoke.SmokeTest(lake, lake.datasets(dataset), timeout)
     checks = test.run()
+    if output == "json":
+        echo_json({"passed": test.error is None, "error": str(test.error) if test.error else None,
+                   "checks": [dataclasses.asdict(check) for check in checks],
+                   "curation_runs": [dataclasses.asdict(run) for run in test.runs]})
+        if test.error:
+            raise test.error
+        return
     click.echo(format_table(["STEP", "RESULT", "DETAIL"], [[c.step, c.result, c.detail] for c in checks]))
     for run in test.runs:
         click.echo("")
@@ -207,14 +246,18 @@ def smoke_test(lake: Lake, dataset, timeout: float):
 @click.option("--min-score", type=click.FloatRange(0, 1), default=1.0, show_default=True,
               help="Exit 1 when the score is below this (1.0: every rule must pass).")
 @timeout_option
+@output_option
 @click.pass_obj
-def data_quality(lake: Lake, dataset, min_score, timeout):
+def data_quality(lake: Lake, dataset, min_score, timeout, output):
     """Run a dataset's Glue Data Quality ruleset on its curated table and print the score."""
     (selected,) = lake.datasets(dataset)
     report = quality.evaluate(lake, selected.name, timeout)
-    click.echo(format_table(["RULE", "RESULT", "DETAIL"], [[r.rule, r.result, r.message] for r in report.rules]))
-    click.echo(f"Data quality of {report.dataset} ({report.table}, ruleset {report.ruleset}, run {report.run_id}): "
-               f"score {report.score:.2f}, {report.passed} of {len(report.rules)} rules passed")
+    if output == "json":
+        echo_json({**dataclasses.asdict(report), "passed": report.passed, "min_score": min_score})
+    else:
+        click.echo(format_table(["RULE", "RESULT", "DETAIL"], [[r.rule, r.result, r.message] for r in report.rules]))
+        click.echo(f"Data quality of {report.dataset} ({report.table}, ruleset {report.ruleset}, run {report.run_id}): "
+                   f"score {report.score:.2f}, {report.passed} of {len(report.rules)} rules passed")
     if report.score < min_score:
         raise LakeOpsError(f"the data quality score {report.score:.2f} of {report.dataset} is below --min-score {min_score:g}")
 

@@ -1,6 +1,6 @@
-"""What the CLI takes from the repository it ships in: cdk.json's project name for a stage and
-the dataset contracts, so a fork that renamed its project or moved its datasets types nothing
-more than `--stage`."""
+"""What the CLI takes from the repository it ships in: cdk.json's stages (their names, project
+and pinned region) and the dataset contracts, so a fork that renamed its project, pinned a
+region or moved its datasets types nothing more than `--stage`."""
 
 import functools
 import json
@@ -26,16 +26,32 @@ def cdk_context() -> dict:
     return _context(CDK_JSON)
 
 
-def project_for(stage: str | None) -> str:
-    """The stage's `project`, else cdk.json's top-level `project`, else the settings' default:
-    the same precedence as `cdk synth` (lake_config.loader)."""
-    context = cdk_context()
-    stages = context.get("stages")
+def stage_names() -> list[str]:
+    """The stages cdk.json declares."""
+    stages = cdk_context().get("stages")
+    return sorted(stages) if isinstance(stages, dict) else []
+
+
+def _stage_values(stage: str | None) -> dict:
+    stages = cdk_context().get("stages")
     values = stages.get(stage) if isinstance(stages, dict) and stage else None
-    if isinstance(values, dict) and isinstance(values.get("project"), str):
+    return values if isinstance(values, dict) else {}
+
+
+def project_for(stage: str | None, base_stage: str | None = None) -> str:
+    """The stage's `project` (an ephemeral stage's: its base's), else cdk.json's top-level
+    `project`, else the settings' default: the same precedence as `cdk synth` (lake_config.loader)."""
+    values = _stage_values(base_stage or stage)
+    if isinstance(values.get("project"), str):
         return values["project"]
-    project = context.get("project")
+    project = cdk_context().get("project")
     return project if isinstance(project, str) else DEFAULT_PROJECT
+
+
+def pinned_region(stage: str, base_stage: str | None = None) -> str | None:
+    """`stages.<stage>.region` (an ephemeral stage's: its base's): where `cdk synth` puts its stacks."""
+    region = _stage_values(base_stage or stage).get("region")
+    return region if isinstance(region, str) else None
 
 
 def datasets_dir() -> Path:

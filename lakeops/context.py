@@ -1,5 +1,6 @@
 """What every command shares: the stage, its AWS clients, its discovered resources, progress."""
 
+import os
 from functools import cached_property
 from pathlib import Path
 
@@ -16,14 +17,19 @@ from lakeops.errors import LakeOpsError, NotDeployedError
 class Lake:
     """One deployed stage as the CLI sees it. Discovery runs on first use, so ``--help`` is offline.
 
-    `project` None means cdk.json's project for the stage; `datasets_dir` None means cdk.json's
-    `datasets_dir` or datasets/: where the contracts (and their sample/ folders) are read."""
+    `stage` must be one of cdk.json's stages, or a new name with `base_stage` one of them (an
+    ephemeral stage, as `cdk synth -c stage=<new> -c base_stage=<shipped>`). `project` None means
+    cdk.json's project for the stage; `region` None means the stage's pinned region, else
+    AWS_REGION, else boto3's own (AWS_DEFAULT_REGION, the profile's); `datasets_dir` None means
+    cdk.json's `datasets_dir` or datasets/: where the contracts (and their sample/ folders) are read."""
 
     def __init__(self, project: str | None, stage: str | None, profile: str | None, region: str | None,
-                 poll_interval: float, datasets_dir: Path | None = None):
+                 poll_interval: float, datasets_dir: Path | None = None, base_stage: str | None = None):
         self._project = project
         self.stage_name = stage
-        self.aws = Aws(profile, region)
+        self.base_stage = base_stage
+        self._profile = profile
+        self._region = region
         self.poll_interval = poll_interval
         self.datasets_dir = Path(datasets_dir) if datasets_dir else configuration.datasets_dir()
 
@@ -31,7 +37,22 @@ class Lake:
     def stage(self) -> Stage:
         if not self.stage_name:
             raise click.UsageError("Missing option '--stage' (or LAKEOPS_STAGE): which deployment to operate on.")
-        return Stage(self._project or configuration.project_for(self.stage_name), self.stage_name)
+        _check_stage(self.stage_name, self.base_stage)
+        return Stage(self._project or configuration.project_for(self.stage_name, self.base_stage), self.stage_name)
+
+    @cached_property
+    def aws(self) -> Aws:
+        return Aws(self._profile, self.region)
+
+    @property
+    def region(self) -> str | None:
+        """The stage's stacks are where cdk.json pins them: an explicit other --region is a mistake."""
+        pinned = configuration.pinned_region(self.stage.name, self.base_stage) if self.stage_name else None
+        if self._region and pinned and self._region != pinned:
+            raise click.BadParameter(
+                f"stage '{self.stage_name}' is pinned to {pinned} (stages.{self.base_stage or self.stage_name}.region "
+                f"in cdk.json): its stacks are not in {self._region}; leave --region out", param_hint="'--region'")
+        return self._region or pinned or os.environ.get("AWS_REGION") or None
 
     @property
     def project(self) -> str:
@@ -73,3 +94,19 @@ class Lake:
     def progress(self, message: str) -> None:
         """Progress goes to stderr so stdout stays the command's result."""
         click.echo(message, err=True)
+
+
+def _check_stage(stage: str, base_stage: str | None) -> None:
+    """Refuses a stage cdk.json does not declare, as `cdk synth` does (lake_config.loader)."""
+    stages = configuration.stage_names()
+    declared = ", ".join(stages) or "none"
+    if base_stage is not None:
+        if base_stage not in stages:
+            raise click.BadParameter(f"unknown stage {base_stage!r}: cdk.json declares {declared}", param_hint="'--base-stage'")
+        if stage in stages:
+            raise click.BadParameter(f"{stage!r} is in cdk.json; --base-stage is only for a new (ephemeral) stage name",
+                                     param_hint="'--base-stage'")
+    elif stage not in stages:
+        raise click.BadParameter(
+            f"unknown stage {stage!r}: cdk.json declares {declared} (an ephemeral stage also takes --base-stage "
+            "<the stage it derives from>)", param_hint="'--stage'")

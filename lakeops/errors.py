@@ -8,7 +8,10 @@ Exit codes (also in docs/operations.md):
      or the EMR cluster has terminated
   4  a wait ran past --timeout (the AWS operation may still be running)
   5  access denied (IAM, bucket policy or KMS key policy)
+
+Each is a click.ClickException with its `exit_code`: click prints it and exits with that code.
 """
+import click
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -17,10 +20,15 @@ EXIT_TIMEOUT = 4
 EXIT_ACCESS_DENIED = 5
 
 
-class LakeOpsError(Exception):
+class LakeOpsError(click.ClickException):
     """A failure the CLI explains in one message: what failed and where to look."""
 
     exit_code = EXIT_FAILED
+
+    def show(self, file=None) -> None:
+        # The CLI's own wording ("error: ..."), documented in docs/operations.md; click's usage
+        # errors keep click's ("Error: ...").
+        click.echo(f"error: {self.format_message()}", file=file, err=file is None)
 
 
 class NotDeployedError(LakeOpsError):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from botocore.exceptions import ClientError
 
-from lakeops import pointers
+from lake_config import pointers
 from lakeops.aws import error_code
 from lakeops.errors import LakeOpsError, NotDeployedError, WaitTimeoutError
 

@@ -18,6 +18,7 @@ after each deployment (docs/quicksight.md, "Anomaly detection (console only)").
 The stage's settings come from the repository's cdk.json, like `cdk synth`.
 """
 import difflib
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlencode
 
+import boto3
 import click
 from botocore.exceptions import ClientError
 
@@ -49,8 +51,10 @@ CALLER = re.compile(r"arn:(?P<partition>[\w-]+):(iam|sts)::(?P<account>\d{12}):(
 NOT_FOUND = {"ResourceNotFoundException"}
 
 
+@functools.cache
 def partition(region: str) -> str:
-    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+    """The region's ARN partition (aws, aws-cn, aws-us-gov, aws-iso, ...), from botocore's endpoint data."""
+    return boto3.Session().get_partition_for_region(region)
 
 
 def stage_settings(lake: Lake) -> LakeSettings:

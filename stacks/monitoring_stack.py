@@ -1,15 +1,16 @@
 """What the stage tells you when it breaks, what it costs, and how it is doing."""
 from aws_cdk import Stack
+from aws_cdk import aws_quicksight as quicksight
 from constructs import Construct
 
 from lake_config import LakeSettings
+from lake_config import pointers
 from lake_constructs.monitoring.cost_budget import CostBudget
 from lake_constructs.monitoring.event_log import EventLog
 from lake_constructs.monitoring.failure_rules import FailureRules, load_failure_rules
 from lake_constructs.monitoring.lake_dashboard import LakeDashboard
 from lake_constructs.monitoring.metric_alarms import AlarmSpec, MetricAlarms, athena_queries, idle_cluster, queue_backlog, spice_ingestion_errors
 from lake_constructs.monitoring.notification_topic import NotificationTopic, allow_notifications_with_key
-from lakeops import pointers
 from stacks.analytics_stack import AnalyticsStack
 from stacks.emr_stack import LOG_PREFIX, EmrStack
 from stacks.network_stack import RETENTION
@@ -138,8 +139,6 @@ def _spice_data_sets(stack: Stack | None) -> list[str]:
     """The SPICE datasets the QuickSight stack declares, whatever it calls them."""
     if stack is None:
         return []
-    from aws_cdk import aws_quicksight as quicksight  # loaded only where a QuickSight stack exists (stacks/stage.py)
-
     found = []
     for construct in stack.node.find_all():
         if isinstance(construct, quicksight.CfnDataSet) and construct.import_mode == "SPICE":

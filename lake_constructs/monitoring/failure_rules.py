@@ -8,15 +8,15 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from lake_config import pointers
 from lake_constructs.shared.json_templates import fill, load
-from lakeops import pointers
 
 RULES = Path(__file__).resolve().parent / "failure_rules.json"
 
 
 @dataclass(frozen=True)
 class FailureRule:
-    """`pattern` selects the events; `message` is a lakeops.pointers template whose fields come from
+    """`pattern` selects the events; `message` is a lake_config.pointers template whose fields come from
     `fields` (a JSON path into the event, `$.detail...`) or `literals` (fixed text)."""
 
     name: str
@@ -72,7 +72,7 @@ def notification_text(rule: FailureRule) -> str:
 class FailureRules(Construct):
     """One EventBridge rule per kind of failure, each notifying `topic` with its own message.
 
-    The messages are the CLI's (lakeops/pointers.py), filled from the event by an input
+    The messages are the CLI's (lake_config/pointers.py), filled from the event by an input
     transformer: the step's log prefix, the command that shows the details, the crawler's log.
     """
 

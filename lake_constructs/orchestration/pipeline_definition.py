@@ -21,10 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from lake_config import LakeSettings
+from lake_config import LakeSettings, pointers
 from lake_config.datasets import Dataset, curation_step_arguments
 from lake_constructs.orchestration.asl_templates import chain
-from lakeops import pointers
 
 # Stands for the run's id in a step argument; the state machine puts the execution name there.
 RUN_ID = "@RUN_ID@"

@@ -215,6 +215,13 @@ def jsii_keyword_arguments(properties: dict) -> dict:
 
     Top-level names become Python keywords; nested structs become dicts with the camelCase keys
     jsii expects (CDK drops keys it does not know, which the field-by-field test would catch).
+
+    Why not `CfnResource(type="AWS::EMR::Cluster", properties=...)` or `add_property_override`,
+    which take CloudFormation's names as they are: cdk-nag's EMR rules (EMR2, EMR4-6, and the
+    HIPAA/NIST/PCI Kerberos and encryption rules) check `node instanceof CfnCluster` and read its
+    typed attributes (`Stack.of(node).resolve(node.logUri)`, cdk-nag 3.0.2
+    rules/emr/EMRS3AccessLogging.js). A CfnResource is NOT_APPLICABLE to them and an override is
+    invisible to them: the compliance gate would stop checking the cluster without a word.
     """
     return {_snake(key): _camel_keys(value) for key, value in properties.items()}
 

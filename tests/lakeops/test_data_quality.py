@@ -3,6 +3,8 @@ the score. moto 5.2 implements none of StartDataQualityRulesetEvaluationRun,
 GetDataQualityRulesetEvaluationRun or GetDataQualityResult, so Glue is a botocore Stubber that
 checks each request against the service model; SSM discovery stays moto's."""
 
+import json
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -91,3 +93,16 @@ def test_a_run_that_does_not_finish_times_out_with_exit_4(deployed, glue_stub, r
     assert out.exit_code == 4
     assert f"waiting for Data Quality run {RUN_ID}, still RUNNING" in out.stderr
     assert f"'aws glue get-data-quality-ruleset-evaluation-run --run-id {RUN_ID}'" in out.stderr
+
+
+def test_output_json_gives_the_score_and_every_rule_and_still_fails_below_the_minimum(deployed, glue_stub, run_cli):
+    rows = [("RowCount > 0", "PASS", ""), ('ColumnValues "x" > 0', "FAIL", "Value: -1.0 does not meet the constraint requirement!")]
+    expect_run(glue_stub, deployed, FIRST, ["SUCCEEDED"], [result(0.5, *rows)])
+    out = run_cli("data-quality", "--dataset", FIRST.name, "--output", "json")
+    assert out.exit_code == 1
+    assert json.loads(out.stdout) == {
+        "dataset": FIRST.name, "ruleset": deployed.ruleset(FIRST.name), "run_id": RUN_ID,
+        "table": f"{deployed.curated_database}.{FIRST.table}", "score": 0.5, "passed": 1, "min_score": 1.0,
+        "rules": [{"rule": rule, "result": outcome, "message": message} for rule, outcome, message in rows],
+    }
+    assert f"error: the data quality score 0.50 of {FIRST.name} is below --min-score 1" in out.stderr

@@ -1,11 +1,16 @@
 """Discovery from SSM, the not-deployed error and what works offline."""
 
 import json
+import platform
+import uuid
 
+import botocore
+
+import lakeops
 from lakeops import configuration
 from lakeops.discovery import PUBLISHED_BY, Stage, dataset_param, discover
 from lakeops.status import OPTIONAL
-from tests.lakeops.fakes import PARAMS, PREFIX, PROJECT, RAW_QUERY, SETTINGS, STAGE, client
+from tests.lakeops.fakes import PARAMS, PREFIX, PROJECT, RAW_QUERY, REGION, SETTINGS, STAGE, client
 
 
 def test_discovers_every_contract_parameter_and_the_datasets(deployed):
@@ -117,3 +122,60 @@ def test_region_comes_from_aws_region_too(deployed, run_cli):
     result = run_cli("status", env={"AWS_DEFAULT_REGION": None})
     assert result.exit_code == 1
     assert "error: no AWS region: pass --region, set AWS_REGION, or set a region in the profile" in result.stderr
+
+
+def new_stage_name() -> str:
+    """A stage name no cdk.json declares (generated, so a fork's stage cannot collide)."""
+    return f"t{uuid.uuid4().hex[:8]}"
+
+
+def test_an_unknown_stage_is_a_usage_error_listing_the_stages(aws, run_cli):
+    stage = new_stage_name()
+    result = run_cli("status", stage=stage)
+    assert result.exit_code == 2
+    assert (f"Invalid value for '--stage': unknown stage '{stage}': cdk.json declares "
+            f"{', '.join(configuration.stage_names())}") in result.stderr
+    assert result.stdout == ""
+
+
+def test_an_ephemeral_stage_names_its_base(aws, run_cli):
+    """As `cdk synth -c stage=<new> -c base_stage=<shipped>`: the new name's parameters, the base's project."""
+    stage = new_stage_name()
+    result = run_cli("--base-stage", STAGE, "status", stage=stage)
+    assert result.exit_code == 3, result.output
+    assert f"missing /{configuration.project_for(STAGE)}/{stage}/storage/raw-bucket" in result.stdout
+    result = run_cli("--base-stage", new_stage_name(), "status", stage=stage)
+    assert result.exit_code == 2 and "Invalid value for '--base-stage': unknown stage" in result.stderr
+    result = run_cli("--base-stage", STAGE, "status", stage=STAGE)
+    assert result.exit_code == 2 and f"'{STAGE}' is in cdk.json" in result.stderr
+
+
+def other_region() -> str:
+    return "eu-west-1" if REGION != "eu-west-1" else "us-west-2"
+
+
+def test_a_stages_pinned_region_wins_over_the_environment(deployed, run_cli, tmp_path, monkeypatch):
+    """Synth puts a pinned stage's stacks in stages.<stage>.region, so the CLI looks there."""
+    write_cdk_json(tmp_path, monkeypatch, {"project": PROJECT, "stages": {STAGE: {"region": REGION}}})
+    result = run_cli("status", env={"AWS_DEFAULT_REGION": other_region(), "AWS_REGION": other_region()})
+    assert result.exit_code == 0, result.output
+    elsewhere = tmp_path / "elsewhere"  # another file: the CLI reads each cdk.json once
+    elsewhere.mkdir()
+    write_cdk_json(elsewhere, monkeypatch, {"project": PROJECT, "stages": {STAGE: {"region": other_region()}}})
+    result = run_cli("status")  # moto holds the stage in REGION only
+    assert result.exit_code == 3 and f"missing {PARAMS}storage/raw-bucket" in result.stdout
+
+
+def test_a_region_other_than_the_pinned_one_is_refused(aws, run_cli, tmp_path, monkeypatch):
+    write_cdk_json(tmp_path, monkeypatch, {"project": PROJECT, "stages": {STAGE: {"region": REGION}}})
+    result = run_cli("--region", other_region(), "status")
+    assert result.exit_code == 2
+    assert (f"Invalid value for '--region': stage '{STAGE}' is pinned to {REGION} (stages.{STAGE}.region in cdk.json)"
+            in result.stderr)
+
+
+def test_version_names_the_cli_and_what_it_runs_on(run_cli):
+    result = run_cli("--version", stage=None)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"lakeops/{lakeops.__version__} Python/{platform.python_version()} ")
+    assert f"botocore/{botocore.__version__}" in result.stdout

@@ -1,5 +1,7 @@
 """query: named and ad-hoc queries, rows, bytes and cost; failed, cancelled, over the cutoff."""
 
+import json
+
 from moto.athena.models import athena_backends
 
 from tests.lakeops.fakes import ACCOUNT, FIRST, PREFIX, QUERY_NAMES, RAW_QUERY, REGION, client
@@ -122,3 +124,17 @@ def test_named_queries_are_found_across_pages_and_batches(deployed, sim, run_cli
 def test_name_and_sql_together_is_a_usage_error(run_cli):
     assert run_cli("query", RAW_QUERY, "--sql", "SELECT 1").exit_code == 2
     assert run_cli("query").exit_code == 2
+
+
+def test_output_json_is_one_document_with_rows_bytes_and_cost(deployed, sim, run_cli):
+    """`--output json`, as the AWS CLI's: stdout holds only the JSON, progress stays on stderr."""
+    sim.plan_query(bytes_scanned=25_000_000, **REVENUE)
+    result = run_cli("query", RAW_QUERY, "--output", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        "query": RAW_QUERY, "execution_id": last_execution().id, "workgroup": deployed.workgroup,
+        "database": deployed.raw_database, **REVENUE, "truncated": False,
+        # as the text output above: 24 MB billed, USD 0.00011444
+        "bytes_scanned": 25_000_000, "billed_megabytes": 24, "cost_usd": 24 * 5 / 2**20,
+    }
+    assert f"query {RAW_QUERY}: RUNNING (0s elapsed)" in result.stderr

@@ -11,10 +11,11 @@ import json
 import pytest
 from botocore.stub import Stubber
 
+from lakeops import configuration
 from lakeops.aws import Aws
 from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED, EXIT_NOT_DEPLOYED
 from lakeops.quicksight_check import check_manifest, check_subscription, manifest, run_checks
-from tests.lakeops.fakes import ACCOUNT, FIRST, PARAMS, PREFIX, PROJECT, REGION
+from tests.lakeops.fakes import ACCOUNT, FIRST, PARAMS, PREFIX, REGION
 
 SUBSCRIBED = {"AccountName": "acme-analytics", "Edition": "ENTERPRISE", "AccountSubscriptionStatus": "ACCOUNT_CREATED"}
 MANIFEST_KEY = "quicksight/manifests/files.json"
@@ -133,10 +134,12 @@ def test_command_exit_codes(clients, answers, run_check):
     answers.add_client_error("describe_account_subscription", "AccessDeniedException", "not authorized", 401)
     result = run_check("--account-id", ACCOUNT, "--subscription-only", stage=None)
     assert result.exit_code == EXIT_ACCESS_DENIED
-    result = run_check(stage="qa")
+    other = next(stage for stage in configuration.stage_names() if stage != "dev")  # declared, not deployed in moto
+    project = configuration.project_for(other)
+    result = run_check(stage=other)
     assert result.exit_code == EXIT_NOT_DEPLOYED
-    assert "stage 'qa' is not deployed: missing" in result.stderr
-    assert f"/{PROJECT}/qa/storage/curated-bucket (published by stack {PROJECT}-qa-storage)" in result.stderr
+    assert f"stage '{other}' is not deployed: missing" in result.stderr
+    assert f"/{project}/{other}/storage/curated-bucket (published by stack {project}-{other}-storage)" in result.stderr
 
 
 def test_the_curated_table_must_exist_with_data(clients, answers, deployed, run_check):

@@ -20,7 +20,7 @@ from lake_config.dashboard_definitions import definition_path, load_dashboards
 from lakeops.aws import Aws
 from lakeops.cli import cli
 from lakeops.context import Lake
-from lakeops.quicksight_dashboards import caller_user_arn
+from lakeops.quicksight_dashboards import caller_user_arn, partition
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, render
 from tests.helpers import CDK_CONTEXT
 
@@ -241,3 +241,12 @@ def test_embed_url_needs_allowed_domains(prod, quicksight):
 )  # fmt: skip
 def test_the_quicksight_user_of_an_iam_caller(caller, user):
     assert caller_user_arn(caller, "us-east-1") == user
+
+
+@pytest.mark.parametrize(("region", "expected"), [
+    ("us-east-1", "aws"), ("cn-north-1", "aws-cn"), ("us-gov-west-1", "aws-us-gov"), ("us-iso-east-1", "aws-iso"),
+])
+def test_arns_carry_the_regions_partition(region, expected):
+    """botocore's endpoint data names each region's partition (the isolated ones too, which a
+    prefix test on cn-/us-gov- missed)."""
+    assert partition(region) == expected

@@ -179,3 +179,27 @@ def test_smoke_test_fails_when_the_crawler_makes_no_table(deployed, sim, run_cli
         "FAIL", f"crawler {crawler} SUCCEEDED but database {deployed.raw_database} has no table "
                 f"'{FIRST.raw_table}': check the crawler's S3 target (s3://{deployed.raw_bucket}/{FIRST.raw_prefix}) "
                 f"and its log stream {crawler} in /aws-glue/crawlers")
+
+
+def test_output_json_has_every_check_and_each_curation_report(deployed, sim, run_cli, datasets_dir):
+    plan_pipeline(sim, deployed, datasets=[FIRST])
+    result = run_cli("smoke-test", "--dataset", FIRST.name, "--output", "json", datasets=datasets_dir)
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["passed"], document["error"]) == (True, None)
+    assert [check["step"] for check in document["checks"]] == steps_of(FIRST)
+    assert {check["result"] for check in document["checks"]} == {"PASS"}
+    (run,) = document["curation_runs"]
+    assert run["dataset"] == FIRST.name and run["step"]["state"] == "COMPLETED"
+    assert run["report"]["rejected_by_rule"][FIRST.rules[0].id] == 2
+    assert run["report_uri"].startswith(f"s3://{deployed.curated_bucket}/{FIRST.report_prefix}")
+
+
+def test_output_json_of_a_failed_smoke_test_says_why_and_exits_nonzero(deployed, sim, run_cli, datasets_dir):
+    plan_pipeline(sim, deployed, raw_bytes=1_000_000, curated_bytes=1_000_000, datasets=[FIRST])
+    result = run_cli("smoke-test", "--dataset", FIRST.name, "--output", "json", datasets=datasets_dir)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["passed"] is False and document["error"].startswith("the curated query scanned")
+    assert document["checks"][-1] == {"step": f"{FIRST.name}: curated scans fewer bytes", "result": "FAIL",
+                                      "detail": document["error"].splitlines()[0]}

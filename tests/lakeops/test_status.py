@@ -1,5 +1,7 @@
 """status: every resource of the stage, per dataset too, whether it exists, and its key facts."""
 
+import json
+
 from lakeops.table import format_bytes
 from tests.lakeops.fakes import FIRST, PARAMS, PREFIX, SETTINGS, STAGE, client, create_table
 
@@ -82,3 +84,14 @@ def test_status_shows_when_the_tls_certificate_expires_and_asks_for_renewal_in_t
     result = run_cli("status")
     assert result.exit_code == 1
     assert "(10 days): renew it, raise emr.tls_certificate_generation and deploy" in rows_by_resource(result.stdout)["EMR TLS certificate"]
+
+
+def test_output_json_lists_every_row_and_keeps_the_exit_code(aws, run_cli):
+    result = run_cli("status", "--output", "json")
+    assert result.exit_code == 3  # nothing deployed
+    document = json.loads(result.stdout)
+    assert (document["project"], document["stage"]) == (SETTINGS.project, STAGE)
+    assert document["resources"][0] == {"resource": "KMS key", "name": "-", "exists": "no",
+                                        "details": f"missing {PARAMS}storage/kms-key-arn (stack {PREFIX}-storage)"}
+    assert {row["exists"] for row in document["resources"]} == {"no"}
+    assert f"error: stage '{STAGE}' is not fully usable" in result.stderr

@@ -6,7 +6,7 @@ import types
 import pytest
 from click.testing import CliRunner
 
-from lakeops import pointers
+from lake_config import pointers
 from lakeops.cli import cli
 from lakeops.errors import EXIT_FAILED, EXIT_NOT_DEPLOYED, EXIT_TIMEOUT
 from lakeops.pipeline import MILESTONES

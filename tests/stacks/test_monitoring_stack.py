@@ -8,8 +8,8 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_kms as kms
 
+from lake_config import pointers
 from lake_constructs.monitoring.notification_topic import NotificationTopic
-from lakeops import pointers
 from stacks.pipeline_stack import pipeline_name, sweeper_name
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows, render
 from tests.orchestration.harness import all_templates, pattern_matches

@@ -2,8 +2,9 @@
 
 Each message is a `str.format` template with named fields. The CLI fills them with the values
 it has; lake_constructs/monitoring fills them with EventBridge input-transformer placeholders
-(`<stepId>`), so an e-mail about a failed step points where `lakeops run-pipeline` would. Pure
-Python, no AWS imports: the CDK app imports it too.
+(`<stepId>`), so an e-mail about a failed step points where `lakeops run-pipeline` would. It
+lives in lake_config, which the CDK app and the CLI both import (CDK code never imports
+lakeops); pure Python, no AWS imports.
 """
 import re
 
