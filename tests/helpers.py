@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
 # A dataset only the tests declare (tests/fixtures/<name>/contract.odcs.yaml).
 THIRD_DATASET = ROOT / "tests" / "fixtures" / "stock_levels"
+
+
+def absent_name(prefix: str = "nosuch", sep: str = "_") -> str:
+    """A name no configuration declares, as an example of "does not exist": generated, so a fork
+    can never choose it (a fork that adds a dataset called `orders` must not turn a test of an
+    unknown dataset into a run of a real one). `sep` "" gives a valid stage name, "_" a valid
+    dataset name, "-" a dashboard or query name."""
+    return f"{prefix}{sep}{uuid.uuid4().hex[:8]}"
 
 
 def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> dict:

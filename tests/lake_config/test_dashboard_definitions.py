@@ -20,7 +20,7 @@ from lake_config.dashboard_definitions import (
     without_ml,
 )
 from stacks.stage import build_stacks
-from tests.helpers import CDK_CONTEXT, ROOT, stage_context
+from tests.helpers import CDK_CONTEXT, ROOT, absent_name, stage_context
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +80,10 @@ def test_the_shipped_definitions_pass(settings):
 
 
 def test_a_data_set_the_stage_does_not_declare(sales, settings):
-    definition = mutated(sales, lambda d: d["DataSetIdentifierDeclarations"][0].update(DataSetArn=placeholder("orders")))
+    unknown = absent_name()
+    definition = mutated(sales, lambda d: d["DataSetIdentifierDeclarations"][0].update(DataSetArn=placeholder(unknown)))
     assert error(definition, settings.datasets) == (
-        "dashboard datasets/sales/dashboard.json: DataSetIdentifierDeclarations[0].DataSetArn names dataset 'orders', "
+        f"dashboard datasets/sales/dashboard.json: DataSetIdentifierDeclarations[0].DataSetArn names dataset '{unknown}', "
         f"which this stage does not declare (datasets: {', '.join(d.name for d in settings.datasets)})"
     )
 
@@ -94,12 +95,14 @@ def test_a_literal_data_set_arn_is_refused(sales, settings):
 
 
 def test_an_undeclared_identifier_in_a_visual(sales, settings):
+    unknown = absent_name()
+
     def change(d):
         visual(d, "revenue-by-category")["ChartConfiguration"]["FieldWells"]["BarChartAggregatedFieldWells"]["Category"][0][
-            "CategoricalDimensionField"]["Column"]["DataSetIdentifier"] = "orders"  # fmt: skip
+            "CategoricalDimensionField"]["Column"]["DataSetIdentifier"] = unknown  # fmt: skip
 
     message = error(mutated(sales, change), settings.datasets)
-    assert message.endswith("names data set identifier 'orders', which DataSetIdentifierDeclarations does not declare (declared: sales)")
+    assert message.endswith(f"names data set identifier '{unknown}', which DataSetIdentifierDeclarations does not declare (declared: sales)")
 
 
 def test_a_date_field_on_a_text_column(sales, settings):

@@ -5,7 +5,7 @@ import pytest
 from lake_config import load_settings
 from lake_config.loader import catalog_encryption_owners, config_warnings
 from lake_config.names import BUCKET_NAME_MAX, BUCKET_ZONES, bucket_name, longest_region
-from tests.helpers import CDK_CONTEXT, config_error, stage_context
+from tests.helpers import CDK_CONTEXT, absent_name, config_error, stage_context
 
 
 def ephemeral(stage: str = "pr42", base: str = "prod", **sections) -> dict:
@@ -25,7 +25,7 @@ def test_an_ephemeral_stage_derives_from_a_shipped_one_and_keeps_nothing(base):
 
 def test_ephemeral_names_are_checked():
     assert config_error(ephemeral("dev")) == "-c base_stage derives a new stage, but 'dev' is already in cdk.json: pick another -c stage name"
-    unknown = next(n for n in ("staging", "uat", "qa", "sandbox") if n not in CDK_CONTEXT["stages"])
+    unknown = absent_name("no", sep="")
     assert config_error(stage_context() | {"stage": "pr42", "base_stage": unknown}).startswith(
         f"unknown base stage {unknown!r} (-c base_stage=...): allowed values are {', '.join(CDK_CONTEXT['stages'])}")
     assert config_error(ephemeral("PR-42")).startswith("invalid stage name 'PR-42' (-c stage=...): must be 2 to 10 lower-case letters")
