@@ -87,7 +87,7 @@ class LakeSettings(Section):
 
     @model_validator(mode="after")
     def _names_fit_and_catalog_owner_keeps_its_key(self):
-        if problem := bucket_name_problem(self.project, self.stage, self.region):
+        if problem := bucket_name_problem(self.project, self.stage, self.region, ephemeral=self.ephemeral):
             raise ValueError(problem)
         if self.catalog.manage_data_catalog_encryption and not self.retain_data:
             raise ValueError(

@@ -4,7 +4,9 @@ import pytest
 
 from lake_config import load_settings
 from lake_config.loader import catalog_encryption_owners, config_warnings
-from lake_config.names import BUCKET_NAME_MAX, BUCKET_ZONES, bucket_name, longest_region
+from lake_config.names import (
+    BUCKET_NAME_MAX, BUCKET_ZONES, E2E_PREFIX, STAGE_NAME_MAX, bucket_name, ephemeral_stage_name, longest_region, name_budget,
+)
 from tests.helpers import CDK_CONTEXT, absent_name, config_error, stage_context
 
 
@@ -54,30 +56,61 @@ def test_two_owners_in_one_account_get_one_warning_line():
     assert config_warnings(context) == [], "stages pinned to different accounts do not collide"
 
 
-def test_the_longest_region_is_the_longest_aws_has():
+def test_the_longest_region_is_the_longest_commercial_one():
+    """Sized for the commercial partition (aws-cdk's own region table as a second source); an
+    isolated partition's longer names (us-isof-south-1) apply only to a stage pinned there."""
     import aws_cdk.region_info as region_info
 
-    assert len(longest_region()) >= max(len(region.name) for region in region_info.RegionInfo.regions)
+    commercial = [region.name for region in region_info.RegionInfo.regions if region.partition == "aws"]
+    assert len(longest_region()) >= max(len(name) for name in commercial)
+    assert longest_region("us-isof-south-1") == "us-isof-south-1"
 
 
-def test_bucket_names_fit_for_every_shipped_stage_in_any_region():
+def test_bucket_names_fit_for_every_shipped_stage_in_every_region_it_can_deploy_to():
     for stage in CDK_CONTEXT["stages"]:
         settings = load_settings(stage_context(stage))
         for zone in BUCKET_ZONES:
-            assert len(bucket_name(settings.project, settings.stage, zone, "0" * 12, longest_region())) <= BUCKET_NAME_MAX
+            name = bucket_name(settings.project, settings.stage, zone, "0" * 12, longest_region(settings.region))
+            assert len(name) <= BUCKET_NAME_MAX, name
 
 
-def test_a_project_and_stage_too_long_for_s3_are_refused_with_the_full_length():
-    # 18 characters of project and stage fit (the longest zone, 12-digit account, longest region); 19 do not.
-    load_settings(stage_context(project="datalake-ok") | {"stage": "sevench", "base_stage": "dev"})
-    message = config_error(stage_context(project="datalake-okk") | {"stage": "sevench", "base_stage": "dev"})
-    assert message.startswith("invalid setting stages.dev: project and stage make bucket names of up to 64 characters")
-    assert "shorten project or stage by 1" in message
+def test_a_project_and_stage_too_long_for_s3_are_refused_with_the_setting_to_shorten():
+    budget = name_budget()
+    stage = "sevench"
+    fits, too_long = "p" * (budget - len(stage)), "p" * (budget - len(stage) + 1)
+    load_settings(stage_context(project=fits) | {"stage": stage, "base_stage": "dev"})
+    message = config_error(stage_context(project=too_long) | {"stage": stage, "base_stage": "dev"})
+    assert message.startswith(f"invalid -c stage={stage} (derived from stages.dev): project and stage make bucket names "
+                              f"of up to {BUCKET_NAME_MAX + 1} characters")
+    assert message.endswith(f"shorten -c stage={stage} to at most {len(stage) - 1} characters")
+    project = "p" * (budget - len("dev") + 1)
+    message = config_error(stage_context("dev", project=project))
+    assert message.startswith("invalid setting stages.dev: project and stage make bucket names")
+    assert message.endswith(f"shorten project {project!r} or the stage name 'dev' by 1")
+    project = "p" * (budget - 1)  # leaves less than the shortest stage name
+    assert config_error(stage_context("dev", project=project)).endswith(f"shorten project {project!r} to at most {budget - 2} characters")
     assert config_error(stage_context(project="xn--lake")).endswith("project must not start with 'xn--': S3 reserves that start of a bucket name")
 
 
 def test_a_pinned_region_is_measured_as_it_is():
-    load_settings(stage_context(project="datalake-okk", region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    budget = name_budget("eu-west-1")
+    assert budget > name_budget()
+    load_settings(stage_context(project="p" * (budget - 7), region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    message = config_error(stage_context(project="p" * (budget - 6), region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    assert "pinned region eu-west-1" in message
+
+
+@pytest.mark.parametrize("project_length", range(3, name_budget() - len(E2E_PREFIX)))
+def test_ci_names_an_ephemeral_stage_that_fits_beside_any_project(project_length):
+    """The e2e workflow's stage (scripts/e2e_stage_name.py): for every project that leaves room
+    for the prefix and one character, a valid new stage name whose buckets fit."""
+    project = "p" * project_length
+    names = {ephemeral_stage_name(project, kind, number) for kind in ("pr", "r") for number in (1, 42, 1295, 99999, 999999)}
+    for name in names:
+        assert name.startswith(E2E_PREFIX) and len(name) <= STAGE_NAME_MAX
+        load_settings(stage_context("dev", project=project) | {"stage": name, "base_stage": "dev"})
+    if project_length <= name_budget() - len("e2epr99999"):
+        assert ephemeral_stage_name(project, "pr", 99999) == "e2epr99999", "the readable name wherever it fits"
 
 
 @pytest.mark.parametrize("zone, ok", [("Europe/Berlin", True), ("America/Argentina/Buenos_Aires", True), ("Europe/Berln", False), ("europe/berlin", False), ("CEST", False)])
