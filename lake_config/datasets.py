@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from lake_config.config_error import ConfigError
+from lake_config.named_queries import column_problem, render, template_problem
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"
@@ -133,15 +134,20 @@ class Column(_Frozen):
 
 
 class NamedQuery(_Frozen):
-    """An Athena named query; `sql` has `{database}` and `{table}` placeholders."""
+    """An Athena named query; `sql` has `{database}` and `{table}` placeholders (lake_config.named_queries)."""
 
     name: str
     sql: str
     zones: tuple[Literal["raw", "curated"], ...]
     description: str
+    file: str = ""
 
     def query_name(self, zone: str) -> str:
         return f"{self.name}_{zone}"
+
+    def render(self, *, database: str, table: str) -> str:
+        """The query as Athena runs it: the placeholders filled in, every other brace as written."""
+        return render(self.sql, database=database, table=table)
 
 
 class Dataset(_Frozen):
@@ -304,7 +310,7 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
     lateness = extras.get("allowedLatenessDays", 0)
     if type(lateness) is not int or not 0 <= lateness <= 30:
         raise _Invalid(f"customProperties.allowedLatenessDays must be a whole number of days from 0 to 30 (got {lateness!r})")
-    return Dataset(
+    dataset = Dataset(
         name=name,
         table=table,
         description=(contract.get("description") or {}).get("purpose", ""),
@@ -320,6 +326,25 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
         allowed_lateness_days=lateness,
         named_queries=_named_queries(extras.get("namedQueries", []), directory),
     )
+    _check_query_columns(dataset)
+    return dataset
+
+
+# The raw crawler reads the arrival folders `dt=YYYY-MM-DD` as the partition column dt.
+RAW_PARTITION = "dt"
+
+
+def _check_query_columns(dataset: Dataset) -> None:
+    """Each named query's columns resolve in each zone's table (the raw crawler's table has the
+    raw names of the columns that are not derived, and the arrival partition)."""
+    tables = {
+        "raw": (dataset.raw_table, tuple(c.raw_name for c in dataset.raw_columns) + (RAW_PARTITION,)),
+        "curated": (dataset.table, tuple(c.name for c in dataset.columns) + (dataset.partition,)),
+    }
+    for query in dataset.named_queries:
+        for zone in query.zones:
+            if problem := column_problem(query.sql, *tables[zone]):
+                raise _Invalid(f"named query {query.name} ({query.file}, {zone} table {tables[zone][0]}) {problem}")
 
 
 def _server(servers: dict, zone: str) -> dict:
@@ -434,8 +459,11 @@ def _named_queries(entries: Any, directory: Path) -> tuple[NamedQuery, ...]:
         sql_file = directory / str(entry.get("file", ""))
         if not entry.get("file") or not sql_file.is_file():
             raise _Invalid(f"{where}.file {entry.get('file')!r} is not a file next to the contract")
+        sql = sql_file.read_text().strip()
+        if problem := template_problem(sql):
+            raise _Invalid(f"{where}.file {entry['file']} {problem}")
         queries.append(
-            NamedQuery(name=name, sql=sql_file.read_text().strip(), zones=tuple(zones), description=entry.get("description", ""))
+            NamedQuery(name=name, sql=sql, zones=tuple(zones), description=entry.get("description", ""), file=str(entry["file"]))
         )
     if duplicates := sorted({q.name for q in queries if [p.name for p in queries].count(q.name) > 1}):
         raise _Invalid(f"customProperties.namedQueries names {duplicates[0]!r} twice")

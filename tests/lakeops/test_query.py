@@ -31,7 +31,7 @@ def test_named_query_prints_rows_bytes_and_cost(deployed, sim, run_cli):
     )
     # it ran the named query's SQL, in the workgroup, against the named query's database
     (query,) = [q for q in FIRST.named_queries if q.query_name("raw") == RAW_QUERY]
-    assert execution.query == query.sql.format(database=deployed.raw_database, table=FIRST.raw_table)
+    assert execution.query == query.render(database=deployed.raw_database, table=FIRST.raw_table)
     assert execution.workgroup.name == deployed.workgroup
     assert execution.context == {"Database": deployed.raw_database}
     assert f"query {RAW_QUERY}: RUNNING (0s elapsed)" in result.stderr
