@@ -222,6 +222,17 @@ def ephemeral(tmp_path_factory) -> Synth:
     return synthesize("pr42", tmp_path_factory.mktemp("cdk-pr42"), base_stage="prod", emr=emr)
 
 
+@pytest.fixture(scope="session")
+def studio_stage(dev, tmp_path_factory) -> Synth:
+    """A stage with EMR Studio on, for the Studio and interactive-cluster tests: dev, which ships
+    with it, else dev synthesized with it switched on, so a fork that turns Studio off still
+    tests the stacks it may turn on again."""
+    if dev.settings.studio.enabled:
+        return dev
+    studio = {**CDK_CONTEXT["stages"]["dev"].get("studio", {}), "enabled": True}
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-dev-studio"), studio=studio)
+
+
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def stage(request) -> Synth:
     """Runs a test against both stages."""
