@@ -14,8 +14,13 @@ from lake_config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
-# A dataset only the tests declare (tests/fixtures/<name>/contract.odcs.yaml).
+# Datasets only the tests declare (tests/fixtures/<name>/contract.odcs.yaml): a fork's own.
 THIRD_DATASET = ROOT / "tests" / "fixtures" / "stock_levels"
+# `orders`, the docs' example of a new dataset: with its own sample and the starter dashboard.
+ORDERS_DATASET = ROOT / "tests" / "fixtures" / "orders"
+FORK_DATASETS = (THIRD_DATASET, ORDERS_DATASET)
+# 14 characters: long enough that the shipped ephemeral stage names (e2epr42) no longer fit.
+FORK_PROJECT = "acme-analytics"
 
 
 def absent_name(prefix: str = "nosuch", sep: str = "_") -> str:
@@ -39,9 +44,10 @@ def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> d
 
 
 def fork_context(datasets_dir: Path) -> dict:
-    """A fork's cdk.json context: project renamed, a new stage `qa` made from prod with other
-    values, and a third dataset (from `datasets_dir`, which also holds the shipped ones) with
-    row-level security on one of its columns."""
+    """A fork's cdk.json context: project renamed (14 characters), a new stage `qa` made from
+    prod with other values, a stage `lean` made from dev with EMR Studio and QuickSight off, and
+    two datasets of its own (from `datasets_dir`, which also holds the shipped ones): stock_levels
+    with row-level security on one of its columns, and `orders`."""
     context = copy.deepcopy(CDK_CONTEXT)
     qa = copy.deepcopy(context["stages"]["prod"])
     qa["storage"]["athena_results_expiration_days"] = 14
@@ -49,10 +55,14 @@ def fork_context(datasets_dir: Path) -> dict:
     qa["quicksight"]["owner_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-owners"
     qa["quicksight"]["readers_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-readers"
     qa["quicksight"]["row_level_security"] = {"enabled": True, "columns": {THIRD_DATASET.name: ["warehouse"]}}
-    context["stages"]["qa"] = qa
+    qa["studio"] = {"enabled": False}
+    lean = copy.deepcopy(context["stages"]["dev"])
+    lean["studio"] = {"enabled": False}
+    lean["quicksight"] = {"enabled": False}
+    context["stages"] |= {"qa": qa, "lean": lean}
     context.update(
-        project="acme-data", stage="qa", datasets_dir=str(datasets_dir),
-        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], THIRD_DATASET.name])),
+        project=FORK_PROJECT, stage="qa", datasets_dir=str(datasets_dir),
+        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], *(d.name for d in FORK_DATASETS)])),
     )
     return context
 

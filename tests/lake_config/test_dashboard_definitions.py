@@ -48,6 +48,8 @@ def test_a_renamed_column_stops_synth_with_one_line(tmp_path):
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     contract = tmp_path / "datasets" / "sales" / "contract.odcs.yaml"
     contract.write_text(contract.read_text().replace("- name: amount\n", "- name: total\n"))
+    for query in (contract.parent / "queries").glob("*.sql"):  # renamed there too: synth checks them first
+        query.write_text(query.read_text().replace("amount", "total"))
     context = {**stage_context("prod"), "datasets_dir": str(tmp_path / "datasets")}
     with pytest.raises(ConfigError) as raised:
         build_stacks(cdk.App(context=context, outdir=str(tmp_path / "cdk.out")), load_settings(context))
@@ -174,3 +176,34 @@ def test_without_ml_drops_forecasts_and_insights_only(sales):
 
 def test_canonical_json_writes_integral_doubles_as_integers():
     assert canonical_json({"b": 1.0, "a": [2.5, {"d": 3.0, "c": "é"}]}) == '{\n  "a": [\n    2.5,\n    {\n      "c": "é",\n      "d": 3\n    }\n  ],\n  "b": 1\n}\n'
+
+
+def test_a_broken_dashboard_fails_synth_in_a_stage_with_quicksight_off(tmp_path):
+    """Before, only the QuickSight stack loaded the definitions: `make synth` of dev (QuickSight
+    off) passed with a dashboard on a column its contract lacks."""
+    datasets = tmp_path / "datasets"
+    for name in CDK_CONTEXT["datasets"]:
+        shutil.copytree(ROOT / "datasets" / name, datasets / name)
+    with_file = next(name for name in CDK_CONTEXT["datasets"] if (datasets / name / "dashboard.json").is_file())
+    path = datasets / with_file / "dashboard.json"
+    text = path.read_text()
+    column = json.loads(text)["Sheets"][0]["Visuals"][0]
+    missing = absent_name("no_column")
+    first = next(n for _, n, _ in _columns(column))
+    path.write_text(text.replace(f'"ColumnName": "{first}"', f'"ColumnName": "{missing}"', 1))
+    context = stage_context("dev", quicksight={"enabled": False}) | {"datasets_dir": str(datasets)}
+    settings = load_settings(context)
+    assert not settings.quicksight.enabled
+    with pytest.raises(ConfigError, match=f"names column '{missing}', which dataset '{with_file}' does not declare"):
+        build_stacks(cdk.App(context=context, outdir=str(tmp_path / "out")), settings)
+
+
+def _columns(node, path=""):
+    if isinstance(node, dict):
+        if "ColumnName" in node:
+            yield path, node["ColumnName"], node
+        for key, value in node.items():
+            yield from _columns(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for value in node:
+            yield from _columns(value, path)
