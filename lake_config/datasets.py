@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lake_config.config_error import ConfigError
 from lake_config.named_queries import column_problem, render, template_problem
+from lake_config.samples import csv_header_problem
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"
@@ -217,6 +218,9 @@ def load_dataset(name: str, root: Path = DATASETS_DIR) -> Dataset:
         dataset = _dataset(name, path.parent, copy.deepcopy(document))  # the cached document stays as read
     except _Invalid as invalid:
         raise ConfigError(f"dataset {name!r}: {where}: {invalid}") from None
+    if dataset.raw_format == "csv" and dataset.sample_dir.is_dir() and (problem := csv_header_problem(
+            str(dataset.sample_dir), dataset.csv_delimiter, tuple(c.raw_name for c in dataset.raw_columns))):
+        raise ConfigError(f"dataset {name!r}: sample {_display(problem[0])}: {problem[1]}")
     if (size := curation_step_size(dataset)) > HADOOP_JAR_STEP_LIMIT:
         raise ConfigError(
             f"dataset {name!r}: {where}: its curation step would pass up to {size} characters to EMR, over the "

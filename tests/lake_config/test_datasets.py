@@ -112,3 +112,24 @@ def test_raw_table_is_the_last_folder_glue_names_it_after():
     assert load_dataset("sales").raw_table == "sales"
     third = load_dataset(THIRD_DATASET.name, THIRD_DATASET.parent)
     assert third.raw_prefix == "erp/stock_levels/" and third.raw_table == "stock_levels"
+
+
+def test_a_sample_whose_csv_header_is_not_the_contracts_columns_fails_synth_naming_file_and_columns(tmp_path):
+    """Before, only the cluster found it, as a Java stack trace ("Number of column in CSV header is
+    not equal to number of fields in the schema")."""
+    from tests.helpers import ORDERS_DATASET
+
+    shutil.copytree(ORDERS_DATASET, tmp_path / ORDERS_DATASET.name)
+    dataset = load_dataset(ORDERS_DATASET.name, tmp_path)
+    raw = [c.raw_name for c in dataset.raw_columns]
+    first = sorted(dataset.sample_dir.rglob("*.csv"))[-1]
+    lines = first.read_text().splitlines(keepends=True)
+    first.write_text(dataset.csv_delimiter.join(raw[:-1] + ["amount"]) + "\n" + "".join(lines[1:]))
+    from lake_config.samples import csv_header_problem
+
+    csv_header_problem.cache_clear()
+    with pytest.raises(ConfigError) as raised:
+        load_dataset(ORDERS_DATASET.name, tmp_path)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"dataset '{dataset.name}': sample {first}: the CSV header has {len(raw)} columns")
+    assert message.endswith(f"missing {raw[-1]}; not in the contract amount")
