@@ -73,6 +73,15 @@ STEP_JAR = "command-runner.jar"
 # libyaml's parser where PyYAML was built with it (four times faster), the same safe subset.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LONGEST = {"bucket": 63, "database": 255, "run_id": 255, "script_uri": 200}
+# ODCS `quality` checks (library, sql, custom, text) are not run by the lake: silently ignoring
+# them would let a contract promise checks nobody makes. The rules it does enforce, in the
+# curation job and in the Glue Data Quality ruleset alike (lake_constructs/catalog), are the
+# column's own constraints.
+QUALITY_REFUSED = (
+    "the lake does not run ODCS quality checks; a column's rules belong in required, enum and logicalTypeOptions "
+    "(pattern, minLength, maxLength, minimum, maximum, exclusiveMinimum, exclusiveMaximum), which the curation job "
+    "and the Glue Data Quality ruleset both enforce (docs/DATASETS.md, Rules)"
+)
 # Contract- and property-level customProperties the lake understands; others are refused.
 CONTRACT_PROPERTIES = {"allowedLatenessDays", "namedQueries"}
 COLUMN_PROPERTIES = {"normalize", "rawName"}
@@ -295,6 +304,9 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
     names = [prop["name"] for prop in properties]
     if duplicates := sorted({n for n in names if names.count(n) > 1}):
         raise _Invalid(f"schema[0].properties names {duplicates[0]!r} twice")
+    for where, element in [("schema[0]", table_object)] + [(f"schema[0].properties[{i}] ({n})", prop) for i, (n, prop) in enumerate(zip(names, properties))]:
+        if element.get("quality"):
+            raise _Invalid(f"{where}.quality: {QUALITY_REFUSED}")
     partitions = [prop for prop in properties if prop.get("partitioned")]
     if len(partitions) != 1:
         raise _Invalid("schema[0].properties must mark exactly one property partitioned: true, the date partition")

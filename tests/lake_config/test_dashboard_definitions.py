@@ -207,3 +207,19 @@ def _columns(node, path=""):
     elif isinstance(node, list):
         for value in node:
             yield from _columns(value, path)
+
+
+def test_the_documented_starter_dashboard_is_the_fixtures_and_passes_the_check():
+    """docs/DATASETS.md's minimal dashboard to copy is the one the fork's `orders` uses."""
+    from lake_config.datasets import load_dataset
+    from tests.helpers import ORDERS_DATASET
+
+    text = (ROOT / "docs" / "DATASETS.md").read_text()
+    section = text[text.index("### Dashboards"):]
+    block = section[section.index("```json") + len("```json"):]
+    starter = json.loads(block[:block.index("```")])
+    assert starter == json.loads((ORDERS_DATASET / "dashboard.json").read_text())
+    orders = load_dataset(ORDERS_DATASET.name, ORDERS_DATASET.parent)
+    (definition,) = load_dashboards((orders,))
+    assert definition.data_set_names == (orders.name,) and definition.parameter_names == ()
+
