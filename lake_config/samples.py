@@ -14,7 +14,8 @@ from pathlib import Path
 @functools.lru_cache(maxsize=64)
 def csv_header_problem(sample_dir: str, delimiter: str, raw_columns: tuple[str, ...]) -> tuple[Path, str] | None:
     """The first sample file whose header is not the raw columns in the contract's order, and why; or None."""
-    for path in sorted(Path(sample_dir).rglob("*.csv")):
+    # the partition folders upload-sample uploads (lakeops refuses anything else with its own line)
+    for path in sorted(Path(sample_dir).glob("dt=*/*.csv")):
         with path.open(encoding="utf-8", newline="") as file:
             header = tuple(name.strip() for name in file.readline().rstrip("\r\n").split(delimiter))
         if header != raw_columns:

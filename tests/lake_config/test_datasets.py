@@ -122,7 +122,7 @@ def test_a_sample_whose_csv_header_is_not_the_contracts_columns_fails_synth_nami
     shutil.copytree(ORDERS_DATASET, tmp_path / ORDERS_DATASET.name)
     dataset = load_dataset(ORDERS_DATASET.name, tmp_path)
     raw = [c.raw_name for c in dataset.raw_columns]
-    first = sorted(dataset.sample_dir.rglob("*.csv"))[-1]
+    first = sorted(dataset.sample_dir.glob("dt=*/*.csv"))[-1]
     lines = first.read_text().splitlines(keepends=True)
     first.write_text(dataset.csv_delimiter.join(raw[:-1] + ["amount"]) + "\n" + "".join(lines[1:]))
     from lake_config.samples import csv_header_problem
