@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from lake_config import load_settings  # noqa: E402
 from lake_config.datasets import curation_step_arguments  # noqa: E402
+from scripts.bench_results import record  # noqa: E402
 
 RAW_BUCKET, CURATED_BUCKET = "raw-bucket", "curated-bucket"
 CONTEXT = json.loads((REPO / "cdk.json").read_text())["context"]
@@ -190,6 +191,13 @@ def main(argv=None):
                 print("%s %s: %.1f s" % (dataset.name, label, statistics.median(times)), file=sys.stderr)
     spark.stop()
     print_tables(results, startup, args.master)
+    record("curation", {"master": args.master, "startup": "%.1f s" % startup, "runs": [
+        {"dataset": r["dataset"], "label": r["label"], "rows_read": r["report"]["rows_read"], "raw_bytes": r["raw_bytes"], "times": r["times"],
+         "rows_written": r["report"]["rows_written"], "rows_rejected": r["report"]["rows_rejected"],
+         "duplicates_removed": r["report"]["duplicates_removed"],
+         "queries": [{"query": name, "partitions": days, "columns": list(columns), "raw": raw, "whole": whole, "chunks": chunks}
+                     for name, days, columns, raw, whole, chunks in r["queries"]]}
+        for r in results]})
 
 
 if __name__ == "__main__":
