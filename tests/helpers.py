@@ -81,3 +81,23 @@ def synth_with_app_py(context: dict) -> subprocess.CompletedProcess:
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": "/tmp/never"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def e2e_role_permissions() -> dict:
+    """The e2e role's permissions policy as it is created for this project
+    (scripts/e2e_role_policy.py renames the committed file's `datalake-e2e*`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("e2e_role_policy", ROOT / "scripts" / "e2e_role_policy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return json.loads(module.policy_text(CDK_CONTEXT.get("project", "datalake")))
+
+
+def e2e_stage_names() -> list[str]:
+    """The ephemeral stages CI makes for pull request 42 and run 17 (scripts/e2e_stage_name.py)."""
+    from lake_config.names import ephemeral_stage_name
+
+    project = CDK_CONTEXT.get("project", "datalake")
+    return [ephemeral_stage_name(project, "pr", 42), ephemeral_stage_name(project, "r", 17)]
+

@@ -6,22 +6,12 @@ import pytest
 
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows
 from lake_config import load_settings
-from lake_config.names import ephemeral_stage_name
-from tests.helpers import CDK_CONTEXT, ROOT, stage_context
+from tests.helpers import CDK_CONTEXT, ROOT, e2e_role_permissions, e2e_stage_names, stage_context
 
 ROLE_DIR = ROOT / "docs" / "e2e-role"
 
-def _policy_script():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("e2e_role_policy", ROOT / "scripts" / "e2e_role_policy.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 # The policy as the role is created from it for this project (the committed file, renamed).
-PERMISSIONS = json.loads(_policy_script().policy_text(CDK_CONTEXT.get("project", "datalake")))
+PERMISSIONS = e2e_role_permissions()
 TRUST = json.loads((ROLE_DIR / "trust-policy.json").read_text().replace("ACCOUNT_ID", ACCOUNT).replace("OWNER/REPO", "acme/lake"))
 CONTEXT = {"aws:PrincipalAccount": ACCOUNT}
 
@@ -72,8 +62,7 @@ def test_the_teardown_may_list_what_it_filters_by_stage():
     assert [a for a in LISTINGS if not allows([PERMISSIONS], a, "*", CONTEXT)] == []
 
 
-@pytest.mark.parametrize("stage", [ephemeral_stage_name(CDK_CONTEXT.get("project", "datalake"), "pr", 42),
-                                   ephemeral_stage_name(CDK_CONTEXT.get("project", "datalake"), "r", 17)])
+@pytest.mark.parametrize("stage", e2e_stage_names())
 def test_the_role_runs_the_smoke_test_and_teardown_of_an_ephemeral_stage(stage):
     refused = [(a, r) for a, r, c in calls(stage) if not allows([PERMISSIONS], a, r, CONTEXT | c)]
     assert refused == []
