@@ -40,7 +40,7 @@ export CHROMIUM
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e bench docs lock audit clean
+.PHONY: synth test test-fast deploy deploy-assembly deploy-quicksight deploy-quicksight-assembly diff-assembly destroy bootstrap-account e2e e2e-stage bench docs lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -128,6 +128,10 @@ bootstrap-account: $(VENV)/.runtime node_modules/.installed
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
+
+# CI's name for its ephemeral stage (--pr N or --run N), set as STAGE for the job's later steps.
+e2e-stage: $(VENV)/.dev
+	$(PYTHON) scripts/e2e_stage_name.py --base-stage $(or $(BASE_STAGE),dev) $(E2E_NUMBER) --github-env
 
 # Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
 # CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each

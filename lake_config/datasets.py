@@ -22,6 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from lake_config.config_error import ConfigError
+from lake_config.named_queries import column_problem, render, template_problem
+from lake_config.samples import csv_header_problem
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"
@@ -71,6 +73,15 @@ STEP_JAR = "command-runner.jar"
 # libyaml's parser where PyYAML was built with it (four times faster), the same safe subset.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LONGEST = {"bucket": 63, "database": 255, "run_id": 255, "script_uri": 200}
+# ODCS `quality` checks (library, sql, custom, text) are not run by the lake: silently ignoring
+# them would let a contract promise checks nobody makes. The rules it does enforce, in the
+# curation job and in the Glue Data Quality ruleset alike (lake_constructs/catalog), are the
+# column's own constraints.
+QUALITY_REFUSED = (
+    "the lake does not run ODCS quality checks; a column's rules belong in required, enum and logicalTypeOptions "
+    "(pattern, minLength, maxLength, minimum, maximum, exclusiveMinimum, exclusiveMaximum), which the curation job "
+    "and the Glue Data Quality ruleset both enforce (docs/DATASETS.md, Rules)"
+)
 # Contract- and property-level customProperties the lake understands; others are refused.
 CONTRACT_PROPERTIES = {"allowedLatenessDays", "namedQueries"}
 COLUMN_PROPERTIES = {"normalize", "rawName"}
@@ -135,15 +146,20 @@ class Column(_Frozen):
 
 
 class NamedQuery(_Frozen):
-    """An Athena named query; `sql` has `{database}` and `{table}` placeholders."""
+    """An Athena named query; `sql` has `{database}` and `{table}` placeholders (lake_config.named_queries)."""
 
     name: str
     sql: str
     zones: tuple[Literal["raw", "curated"], ...]
     description: str
+    file: str = ""
 
     def query_name(self, zone: str) -> str:
         return f"{self.name}_{zone}"
+
+    def render(self, *, database: str, table: str) -> str:
+        """The query as Athena runs it: the placeholders filled in, every other brace as written."""
+        return render(self.sql, database=database, table=table)
 
 
 class Dataset(_Frozen):
@@ -215,6 +231,9 @@ def load_dataset(name: str, root: Path = DATASETS_DIR) -> Dataset:
         dataset = _dataset(name, path.parent, copy.deepcopy(document))  # the cached document stays as read
     except _Invalid as invalid:
         raise ConfigError(f"dataset {name!r}: {where}: {invalid}") from None
+    if dataset.raw_format == "csv" and dataset.sample_dir.is_dir() and (problem := csv_header_problem(
+            str(dataset.sample_dir), dataset.csv_delimiter, tuple(c.raw_name for c in dataset.raw_columns))):
+        raise ConfigError(f"dataset {name!r}: sample {_display(problem[0])}: {problem[1]}")
     if (size := curation_step_size(dataset)) > HADOOP_JAR_STEP_LIMIT:
         raise ConfigError(
             f"dataset {name!r}: {where}: its curation step would pass up to {size} characters to EMR, over the "
@@ -289,6 +308,9 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
     names = [prop["name"] for prop in properties]
     if duplicates := sorted({n for n in names if names.count(n) > 1}):
         raise _Invalid(f"schema[0].properties names {duplicates[0]!r} twice")
+    for where, element in [("schema[0]", table_object)] + [(f"schema[0].properties[{i}] ({n})", prop) for i, (n, prop) in enumerate(zip(names, properties))]:
+        if element.get("quality"):
+            raise _Invalid(f"{where}.quality: {QUALITY_REFUSED}")
     partitions = [prop for prop in properties if prop.get("partitioned")]
     if len(partitions) != 1:
         raise _Invalid("schema[0].properties must mark exactly one property partitioned: true, the date partition")
@@ -308,7 +330,7 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
     lateness = extras.get("allowedLatenessDays", 0)
     if type(lateness) is not int or not 0 <= lateness <= 30:
         raise _Invalid(f"customProperties.allowedLatenessDays must be a whole number of days from 0 to 30 (got {lateness!r})")
-    return Dataset(
+    dataset = Dataset(
         name=name,
         table=table,
         description=(contract.get("description") or {}).get("purpose", ""),
@@ -325,6 +347,25 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
         named_queries=_named_queries(extras.get("namedQueries", []), directory),
         domain=_tag_value(contract.get("domain"), "domain"),
     )
+    _check_query_columns(dataset)
+    return dataset
+
+
+# The raw crawler reads the arrival folders `dt=YYYY-MM-DD` as the partition column dt.
+RAW_PARTITION = "dt"
+
+
+def _check_query_columns(dataset: Dataset) -> None:
+    """Each named query's columns resolve in each zone's table (the raw crawler's table has the
+    raw names of the columns that are not derived, and the arrival partition)."""
+    tables = {
+        "raw": (dataset.raw_table, tuple(c.raw_name for c in dataset.raw_columns) + (RAW_PARTITION,)),
+        "curated": (dataset.table, tuple(c.name for c in dataset.columns) + (dataset.partition,)),
+    }
+    for query in dataset.named_queries:
+        for zone in query.zones:
+            if problem := column_problem(query.sql, *tables[zone]):
+                raise _Invalid(f"named query {query.name} ({query.file}, {zone} table {tables[zone][0]}) {problem}")
 
 
 def _server(servers: dict, zone: str) -> dict:
@@ -448,8 +489,11 @@ def _named_queries(entries: Any, directory: Path) -> tuple[NamedQuery, ...]:
         sql_file = directory / str(entry.get("file", ""))
         if not entry.get("file") or not sql_file.is_file():
             raise _Invalid(f"{where}.file {entry.get('file')!r} is not a file next to the contract")
+        sql = sql_file.read_text().strip()
+        if problem := template_problem(sql):
+            raise _Invalid(f"{where}.file {entry['file']} {problem}")
         queries.append(
-            NamedQuery(name=name, sql=sql_file.read_text().strip(), zones=tuple(zones), description=entry.get("description", ""))
+            NamedQuery(name=name, sql=sql, zones=tuple(zones), description=entry.get("description", ""), file=str(entry["file"]))
         )
     if duplicates := sorted({q.name for q in queries if [p.name for p in queries].count(q.name) > 1}):
         raise _Invalid(f"customProperties.namedQueries names {duplicates[0]!r} twice")

@@ -59,7 +59,10 @@ def load_settings(context: Mapping[str, Any], cli_context: Mapping[str, Any] | N
     try:
         return LakeSettings.model_validate({"stage": stage, **shared, **values, "datasets": datasets, "base_stage": base})
     except ValidationError as exc:
-        raise ConfigError(_one_line(base or stage, exc, shared, ephemeral=base is not None)) from None
+        message = _one_line(base or stage, exc, shared, ephemeral=base is not None)
+        if base is not None and f"-c stage={stage} " in message:  # the derived name is what to change, not its base
+            message = f"invalid -c stage={stage} (derived from stages.{base}): " + message.split(": ", 1)[1]
+        raise ConfigError(message) from None
 
 
 def _mapping(values: Any, where: str) -> Mapping:

@@ -11,7 +11,7 @@ from lake_config.cron import CronExpression
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
 from lake_config.governance_settings import GovernanceSettings, contract_tag_problem
-from lake_config.names import bucket_name_problem
+from lake_config.names import bucket_name_problem, name_budget
 from lake_config.monitoring_settings import REGIONS_WITHOUT_BUDGET_RESOURCE, MonitoringSettings
 from lake_config.pipeline_settings import PipelineSettings
 from lake_config.quicksight_settings import QuickSightSettings
@@ -100,7 +100,9 @@ class LakeSettings(Section):
     )
     project: Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)] = Field(
         "datalake",
-        description="Prefix of every stack, bucket (<project>-<stage>-raw-<account>-<region>), Glue database and the SSM path; with the stage at most 18 characters together.",
+        description="Prefix of every stack, bucket (<project>-<stage>-raw-<account>-<region>), Glue database and the SSM path; "
+        f"with the stage at most {name_budget()} characters together, unless the stage pins a region with a shorter name "
+        "(lake_config/names.py).",
     )
     account: Annotated[str | None, Field(pattern=r"^\d{12}$")] = Field(
         None,
@@ -144,7 +146,7 @@ class LakeSettings(Section):
 
     @model_validator(mode="after")
     def _names_fit_and_catalog_owner_keeps_its_key(self):
-        if problem := bucket_name_problem(self.project, self.stage, self.region):
+        if problem := bucket_name_problem(self.project, self.stage, self.region, ephemeral=self.ephemeral):
             raise ValueError(problem)
         if self.catalog.manage_data_catalog_encryption and not self.retain_data:
             raise ValueError(

@@ -46,6 +46,35 @@ def scheduler_cron_problem(expression: str) -> str | None:
     return None
 
 
+def _expand(field: str, low: int, high: int) -> list[int]:
+    """The values a minutes or hours field selects: `*`, `a`, `a-b`, `a/n`, `a-b/n`, `*/n`, lists."""
+    values = set()
+    for item in field.split(","):
+        base, _, step = item.partition("/")
+        start, _, end = base.partition("-")
+        first = low if base == "*" else int(start)
+        last = high if base == "*" or (step and not end) else int(end or start)
+        values.update(range(first, last + 1, int(step or 1)))
+    return sorted(values)
+
+
+def shortest_gap_minutes(expression: str) -> int | None:
+    """The fewest minutes between two firings of a valid scheduler cron expression, from its
+    minutes and hours fields (EventBridge User Guide, "Cron expressions reference",
+    https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html: `*`
+    "includes all values in the field", `/` "specifies increments"); across midnight only when
+    it fires every day. None when it fires once a day or less often."""
+    fields = _CRON.fullmatch(expression.strip())["fields"].split()
+    try:
+        times = [h * 60 + m for h in _expand(fields[1], 0, 23) for m in _expand(fields[0], 0, 59)]
+    except ValueError:  # a shape the field check lets through ("5-"): EventBridge refuses it itself
+        return None
+    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    if fields[2] in ("*", "?") and fields[4] in ("*", "?") and len(times) > 1:
+        gaps.append(times[0] + 24 * 60 - times[-1])
+    return min(gaps) if gaps else None
+
+
 class ScheduleSettings(Section):
     """When EventBridge Scheduler starts the pipeline; `enabled: false` keeps the schedule, disabled."""
 
@@ -144,6 +173,15 @@ class PipelineSettings(Section):
             raise ValueError(
                 f"pipeline.timeout_minutes ({self.timeout_minutes}) must exceed pipeline.cluster_start_timeout_minutes + "
                 f"pipeline.step_timeout_minutes ({needed}), or a slow start leaves the steps no time"
+            )
+        # Each firing starts a run (and, in transient mode, a cluster): firings closer together than
+        # a run may last pile runs up instead of starting the next after the last.
+        gap = shortest_gap_minutes(self.schedule.cron)
+        if gap is not None and gap < self.timeout_minutes:
+            raise ValueError(
+                f"schedule.cron: {self.schedule.cron} fires again {gap} minute(s) after a firing, and each firing starts a run, which may take "
+                f"pipeline.timeout_minutes ({self.timeout_minutes}): fire at most once per {self.timeout_minutes} minutes "
+                "(a daily run at 04:00 is cron(0 4 * * ? *)) or lower pipeline.timeout_minutes"
             )
         if self.poll_seconds * 2 > self.step_timeout_minutes * 60:
             raise ValueError("pipeline.poll_seconds must be at most half of pipeline.step_timeout_minutes")

@@ -162,7 +162,8 @@ def main(argv=None):
 
     generator = load(REPO / "scripts" / "generate_sample_data.py", "generate_sample_data")
     job = load(REPO / "spark_jobs" / "curate" / "curate.py", "curate")
-    datasets = [d for d in load_settings({**CONTEXT, "stage": args.stage}).datasets if d.name in generator.GENERATORS]
+    # every dataset of the stage runs on its own sample; a generated set where it has a generator
+    datasets = list(load_settings({**CONTEXT, "stage": args.stage}).datasets)
     from pyspark.sql import SparkSession
 
     started = time.perf_counter()
@@ -178,7 +179,7 @@ def main(argv=None):
         bench = Bench(spark, job, tmp)
         for dataset in datasets:
             inputs = [("sample", dataset.sample_dir, args.runs)]
-            if args.rows:
+            if args.rows and dataset.name in generator.GENERATORS:
                 raw_dir = Path(tmp) / "generated" / dataset.name
                 generator.GENERATORS[dataset.name][0](args.rows).write(raw_dir)
                 inputs.append(("%d rows" % args.rows, raw_dir, 1))

@@ -42,7 +42,7 @@ class AnalyticsStack(Stack):
                         database=database,
                         work_group=self.workgroup.name,
                         description=f"{dataset.name} ({zone}): {query.description}"[:1024],
-                        query_string=query.sql.format(database=database, table=table),
+                        query_string=query.render(database=database, table=table),
                     )
 
         discovery = Discovery(self, "Discovery", ssm_prefix=settings.ssm_prefix, section="analytics")

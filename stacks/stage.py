@@ -25,6 +25,13 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
     def name(part: str) -> str:
         return f"{settings.prefix}-{part}"
 
+    if not settings.quicksight.enabled:
+        # The dashboards a stage declares are checked even where it builds none (the QuickSight
+        # stack checks its own): turning QuickSight on later must not meet a broken definition.
+        from lake_config.dashboard_definitions import load_dashboards
+
+        load_dashboards(settings.datasets)
+
     storage = StorageStack(app, name("storage"), settings=settings, **common)
     catalog = CatalogStack(app, name("catalog"), settings=settings, storage=storage, **common)
     analytics = AnalyticsStack(app, name("analytics"), settings=settings, storage=storage, catalog=catalog, **common)

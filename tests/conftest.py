@@ -17,7 +17,7 @@ import pytest
 
 from lake_config import load_settings
 from lake_config.datasets import DATASETS_DIR
-from tests.helpers import CDK_CONTEXT, THIRD_DATASET, stage_context, fork_context
+from tests.helpers import CDK_CONTEXT, FORK_DATASETS, stage_context, fork_context
 
 if TYPE_CHECKING:
     import aws_cdk as cdk
@@ -147,6 +147,17 @@ def ephemeral(tmp_path_factory) -> Synth:
     return synthesize("pr42", tmp_path_factory.mktemp("cdk-pr42"), base_stage="prod", emr=emr)
 
 
+@pytest.fixture(scope="session")
+def studio_stage(dev, tmp_path_factory) -> Synth:
+    """A stage with EMR Studio on, for the Studio and interactive-cluster tests: dev, which ships
+    with it, else dev synthesized with it switched on, so a fork that turns Studio off still
+    tests the stacks it may turn on again."""
+    if dev.settings.studio.enabled:
+        return dev
+    studio = {**CDK_CONTEXT["stages"]["dev"].get("studio", {}), "enabled": True}
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-dev-studio"), studio=studio)
+
+
 @pytest.fixture(scope="session", params=["dev", "prod"])
 def stage(request) -> Synth:
     """Runs a test against both stages."""
@@ -154,20 +165,35 @@ def stage(request) -> Synth:
 
 
 @pytest.fixture(scope="session")
-def fork(tmp_path_factory) -> Synth:
-    """A fork, synthesized once: another project name, a new stage (prod's settings with some
-    values changed) and a third dataset that only a contract in its own datasets folder declares."""
+def fork_datasets(tmp_path_factory) -> Path:
+    """The fork's datasets folder: the shipped datasets and the fork's own (tests/fixtures)."""
     datasets_dir = tmp_path_factory.mktemp("datasets")
     for name in CDK_CONTEXT["datasets"]:
         shutil.copytree(DATASETS_DIR / name, datasets_dir / name)
-    if not (datasets_dir / THIRD_DATASET.name).exists():  # a fork of this repository may ship it already
-        shutil.copytree(THIRD_DATASET, datasets_dir / THIRD_DATASET.name)
-    context = fork_context(datasets_dir)
+    for own in FORK_DATASETS:
+        if not (datasets_dir / own.name).exists():  # a fork of this repository may ship it already
+            shutil.copytree(own, datasets_dir / own.name)
+    return datasets_dir
+
+
+@pytest.fixture(scope="session")
+def fork(fork_datasets, tmp_path_factory) -> Synth:
+    """A fork, synthesized once: another project name, a new stage (prod's settings with some
+    values changed) and datasets that only contracts in its own datasets folder declare."""
+    context = fork_context(fork_datasets)
     return synthesize(context["stage"], tmp_path_factory.mktemp("cdk-fork"), context=context)
 
 
-@pytest.fixture(scope="session", params=["dev", "prod", "fork"])
+@pytest.fixture(scope="session")
+def fork_lean(fork_datasets, tmp_path_factory) -> Synth:
+    """The same fork's stage with components switched off: dev's settings without EMR Studio and
+    QuickSight (the dashboards it declares are still checked)."""
+    context = fork_context(fork_datasets) | {"stage": "lean"}
+    return synthesize("lean", tmp_path_factory.mktemp("cdk-fork-lean"), context=context)
+
+
+@pytest.fixture(scope="session", params=["dev", "prod", "fork", "fork_lean"])
 def lake(request) -> Synth:
-    """Runs a test against both shipped stages and the fork: for assertions that derive every
-    name and dataset from the settings."""
+    """Runs a test against both shipped stages and the fork's two: for assertions that derive
+    every name and dataset from the settings."""
     return request.getfixturevalue(request.param)

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,21 @@ from lake_config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_CONTEXT = json.loads((ROOT / "cdk.json").read_text())["context"]
-# A dataset only the tests declare (tests/fixtures/<name>/contract.odcs.yaml).
+# Datasets only the tests declare (tests/fixtures/<name>/contract.odcs.yaml): a fork's own.
 THIRD_DATASET = ROOT / "tests" / "fixtures" / "stock_levels"
+# `orders`, the docs' example of a new dataset: with its own sample and the starter dashboard.
+ORDERS_DATASET = ROOT / "tests" / "fixtures" / "orders"
+FORK_DATASETS = (THIRD_DATASET, ORDERS_DATASET)
+# 14 characters: long enough that the shipped ephemeral stage names (e2epr42) no longer fit.
+FORK_PROJECT = "acme-analytics"
+
+
+def absent_name(prefix: str = "nosuch", sep: str = "_") -> str:
+    """A name no configuration declares, as an example of "does not exist": generated, so a fork
+    can never choose it (a fork that adds a dataset called `orders` must not turn a test of an
+    unknown dataset into a run of a real one). `sep` "" gives a valid stage name, "_" a valid
+    dataset name, "-" a dashboard or query name."""
+    return f"{prefix}{sep}{uuid.uuid4().hex[:8]}"
 
 
 def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> dict:
@@ -30,9 +44,11 @@ def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> d
 
 
 def fork_context(datasets_dir: Path) -> dict:
-    """A fork's cdk.json context: project renamed, a new stage `qa` made from prod with other
-    values, and a third dataset (from `datasets_dir`, which also holds the shipped ones) with
-    row-level security on one of its columns, governed by Lake Formation alone."""
+    """A fork's cdk.json context: project renamed (14 characters), a new stage `qa` made from
+    prod with other values and governed by Lake Formation alone, a stage `lean` made from dev with
+    EMR Studio and QuickSight off, and two datasets of its own (from `datasets_dir`, which also
+    holds the shipped ones): stock_levels with row-level security on one of its columns, and
+    `orders`."""
     context = copy.deepcopy(CDK_CONTEXT)
     qa = copy.deepcopy(context["stages"]["prod"])
     qa["storage"]["athena_results_expiration_days"] = 14
@@ -43,10 +59,14 @@ def fork_context(datasets_dir: Path) -> dict:
     # prod is hybrid; the fork is governed by Lake Formation alone, by its own administrator.
     qa["governance"] = {"mode": "lake_formation", "admins": ["arn:aws:iam::{account}:role/acme-lake-admin"],
                         "analysts_principal": "arn:aws:iam::{account}:role/acme-analysts"}
-    context["stages"]["qa"] = qa
+    qa["studio"] = {"enabled": False}
+    lean = copy.deepcopy(context["stages"]["dev"])
+    lean["studio"] = {"enabled": False}
+    lean["quicksight"] = {"enabled": False}
+    context["stages"] |= {"qa": qa, "lean": lean}
     context.update(
-        project="acme-data", stage="qa", datasets_dir=str(datasets_dir),
-        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], THIRD_DATASET.name])),
+        project=FORK_PROJECT, stage="qa", datasets_dir=str(datasets_dir),
+        datasets=list(dict.fromkeys([*CDK_CONTEXT["datasets"], *(d.name for d in FORK_DATASETS)])),
     )
     return context
 
@@ -65,3 +85,23 @@ def synth_with_app_py(context: dict) -> subprocess.CompletedProcess:
     env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": "/tmp/never"}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     return subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def e2e_role_permissions() -> dict:
+    """The e2e role's permissions policy as it is created for this project
+    (scripts/e2e_role_policy.py renames the committed file's `datalake-e2e*`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("e2e_role_policy", ROOT / "scripts" / "e2e_role_policy.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return json.loads(module.policy_text(CDK_CONTEXT.get("project", "datalake")))
+
+
+def e2e_stage_names() -> list[str]:
+    """The ephemeral stages CI makes for pull request 42 and run 17 (scripts/e2e_stage_name.py)."""
+    from lake_config.names import ephemeral_stage_name
+
+    project = CDK_CONTEXT.get("project", "datalake")
+    return [ephemeral_stage_name(project, "pr", 42), ephemeral_stage_name(project, "r", 17)]
+

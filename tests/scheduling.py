@@ -28,7 +28,7 @@ from pathlib import Path
 from xdist.scheduler import LoadScopeScheduling
 
 # The session fixtures worth keeping on one worker, in the order idle workers claim them.
-SHARED_FIXTURES = ("spark", "dev", "prod", "fork", "ephemeral")
+SHARED_FIXTURES = ("spark", "dev", "prod", "fork", "fork_lean", "ephemeral")
 RECORD_ENV = "LAKE_TEST_SHARED_FIXTURES_DIR"
 CHUNK = 8
 

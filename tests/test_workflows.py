@@ -81,14 +81,44 @@ def test_e2e_assumes_a_role_deploys_smoke_tests_uploads_the_report_and_always_de
     assert "bash scripts/e2e.sh $(STAGE)" in (ROOT / "Makefile").read_text(), "make e2e runs the same script"
 
 
-@pytest.mark.parametrize("name", ["e2epr1", "e2epr99999", "e2er1", "e2er999999"])
-def test_the_stage_names_the_workflow_makes_are_valid_ephemeral_stages(e2e, name):
-    """`e2e...`, a prefix no shipped stage has, so the role's policy can name them (docs/e2e-role)."""
+@pytest.mark.parametrize("option", ["--pr 1", "--pr 99999", "--run 1", "--run 999999"])
+def test_the_stage_names_the_workflow_makes_are_valid_ephemeral_stages(e2e, option):
+    """`e2e...`, a prefix no shipped stage has, so the role's policy can name them (docs/e2e-role),
+    named by scripts/e2e_stage_name.py before any step uses STAGE, sized for the project."""
+    from lake_config import load_settings
+    from lake_config.names import E2E_PREFIX
+
     (job,) = e2e["jobs"].values()
-    assert "format('e2epr{0}', github.event.pull_request.number)" in job["env"]["STAGE"]
-    assert "format('e2er{0}', github.run_number)" in job["env"]["STAGE"]
-    assert re.fullmatch(STAGE_NAME_PATTERN, name)
-    assert not [stage for stage in CDK_CONTEXT["stages"] if stage.startswith("e2e")]
+    runs = [s.get("run", "") for s in job["steps"]]
+    naming = next(i for i, r in enumerate(runs) if r.startswith("make e2e-stage "))
+    assert naming < next(i for i, r in enumerate(runs) if "$STAGE" in r)
+    assert "format('--pr {0}', github.event.pull_request.number)" in runs[naming]
+    assert "format('--run {0}', github.run_number)" in runs[naming]
+    assert "scripts/e2e_stage_name.py --base-stage $(or $(BASE_STAGE),dev) $(E2E_NUMBER) --github-env" in (ROOT / "Makefile").read_text()
+    script = load_script("e2e_stage_name")
+    kind, number = option.split()
+    for base in CDK_CONTEXT["stages"]:
+        name = script.stage_name(CDK_CONTEXT, base, kind.strip("-").replace("run", "r"), int(number))
+        assert re.fullmatch(STAGE_NAME_PATTERN, name) and name.startswith(E2E_PREFIX)
+        load_settings(CDK_CONTEXT | {"stage": name, "base_stage": base})
+    assert not [stage for stage in CDK_CONTEXT["stages"] if stage.startswith(E2E_PREFIX)]
+
+
+def load_script(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_naming_script_sets_stage_for_the_later_steps(tmp_path):
+    env_file = tmp_path / "github_env"
+    done = subprocess.run([sys.executable, "scripts/e2e_stage_name.py", "--base-stage", "dev", "--pr", "42", "--github-env"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60, env={"GITHUB_ENV": str(env_file), "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    assert env_file.read_text() == f"STAGE={done.stdout.strip()}\n"
 
 
 USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$")

@@ -20,10 +20,10 @@ from moto.iam.aws_managed_policies import aws_managed_policies_data
 
 from lake_config.names import bucket_name
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows
-from tests.helpers import CDK_CONTEXT, ROOT
+from tests.helpers import CDK_CONTEXT, e2e_role_permissions, e2e_stage_names
 
 # Read here rather than imported from test_e2e_role_contract: that module is being reworked.
-PERMISSIONS = json.loads((ROOT / "docs" / "e2e-role" / "permissions-policy.json").read_text())
+PERMISSIONS = e2e_role_permissions()
 CONTEXT = {"aws:PrincipalAccount": ACCOUNT}
 
 ATHENA_CALLER = json.loads(aws_managed_policies_data)["AmazonAthenaFullAccess"]["Document"]
@@ -46,7 +46,7 @@ def test_the_reference_lists_the_result_location_checks():
     assert {"s3:GetBucketLocation", "s3:ListBucketMultipartUploads"} <= set(RESULTS_STATEMENT["Action"])
 
 
-@pytest.mark.parametrize("stage", ["e2epr42", "e2er17"])
+@pytest.mark.parametrize("stage", e2e_stage_names())
 def test_the_e2e_role_may_use_an_ephemeral_stages_result_location_as_athena_does(stage):
     refused = [(a, r) for a, r in results_requests(stage) if not allows([PERMISSIONS], a, r, CONTEXT)]
     assert refused == []

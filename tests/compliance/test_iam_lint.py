@@ -67,8 +67,11 @@ def unacknowledged(synth) -> tuple[list[str], set[Ack]]:
 
 
 @pytest.fixture(scope="module")
-def results(dev, prod, ephemeral):
-    return {s.stage: unacknowledged(s) for s in (dev, prod, ephemeral)}
+def results(dev, prod, ephemeral, studio_stage):
+    found = {s.stage: unacknowledged(s) for s in (dev, prod, ephemeral)}
+    if studio_stage is not dev:  # Studio's policies, where no shipped stage enables it
+        found["dev-studio"] = unacknowledged(studio_stage)
+    return found
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod", "pr42"])

@@ -31,7 +31,8 @@ def test_every_deployed_dataset_fits_one_step_with_the_longest_names(dataset):
 
 
 def test_a_contract_too_large_for_one_step_is_refused_at_synth(tmp_path):
-    shutil.copytree(DATASETS_DIR / "sales", tmp_path / "sales")
+    # without its sample, whose header the 40 new columns would no longer match
+    shutil.copytree(DATASETS_DIR / "sales", tmp_path / "sales", ignore=shutil.ignore_patterns("sample"))
     path = tmp_path / "sales" / "contract.odcs.yaml"
     contract = yaml.safe_load(path.read_text())
     properties = contract["schema"][0]["properties"]

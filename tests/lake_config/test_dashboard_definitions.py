@@ -20,7 +20,7 @@ from lake_config.dashboard_definitions import (
     without_ml,
 )
 from stacks.stage import build_stacks
-from tests.helpers import CDK_CONTEXT, ROOT, stage_context
+from tests.helpers import CDK_CONTEXT, ROOT, absent_name, stage_context
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,8 @@ def test_a_renamed_column_stops_synth_with_one_line(tmp_path):
     shutil.copytree(ROOT / "datasets", tmp_path / "datasets")
     contract = tmp_path / "datasets" / "sales" / "contract.odcs.yaml"
     contract.write_text(contract.read_text().replace("- name: amount\n", "- name: total\n"))
+    for query in (contract.parent / "queries").glob("*.sql"):  # renamed there too: synth checks them first
+        query.write_text(query.read_text().replace("amount", "total"))
     context = {**stage_context("prod"), "datasets_dir": str(tmp_path / "datasets")}
     with pytest.raises(ConfigError) as raised:
         build_stacks(cdk.App(context=context, outdir=str(tmp_path / "cdk.out")), load_settings(context))
@@ -80,9 +82,10 @@ def test_the_shipped_definitions_pass(settings):
 
 
 def test_a_data_set_the_stage_does_not_declare(sales, settings):
-    definition = mutated(sales, lambda d: d["DataSetIdentifierDeclarations"][0].update(DataSetArn=placeholder("orders")))
+    unknown = absent_name()
+    definition = mutated(sales, lambda d: d["DataSetIdentifierDeclarations"][0].update(DataSetArn=placeholder(unknown)))
     assert error(definition, settings.datasets) == (
-        "dashboard datasets/sales/dashboard.json: DataSetIdentifierDeclarations[0].DataSetArn names dataset 'orders', "
+        f"dashboard datasets/sales/dashboard.json: DataSetIdentifierDeclarations[0].DataSetArn names dataset '{unknown}', "
         f"which this stage does not declare (datasets: {', '.join(d.name for d in settings.datasets)})"
     )
 
@@ -94,12 +97,14 @@ def test_a_literal_data_set_arn_is_refused(sales, settings):
 
 
 def test_an_undeclared_identifier_in_a_visual(sales, settings):
+    unknown = absent_name()
+
     def change(d):
         visual(d, "revenue-by-category")["ChartConfiguration"]["FieldWells"]["BarChartAggregatedFieldWells"]["Category"][0][
-            "CategoricalDimensionField"]["Column"]["DataSetIdentifier"] = "orders"  # fmt: skip
+            "CategoricalDimensionField"]["Column"]["DataSetIdentifier"] = unknown  # fmt: skip
 
     message = error(mutated(sales, change), settings.datasets)
-    assert message.endswith("names data set identifier 'orders', which DataSetIdentifierDeclarations does not declare (declared: sales)")
+    assert message.endswith(f"names data set identifier '{unknown}', which DataSetIdentifierDeclarations does not declare (declared: sales)")
 
 
 def test_a_date_field_on_a_text_column(sales, settings):
@@ -171,3 +176,50 @@ def test_without_ml_drops_forecasts_and_insights_only(sales):
 
 def test_canonical_json_writes_integral_doubles_as_integers():
     assert canonical_json({"b": 1.0, "a": [2.5, {"d": 3.0, "c": "é"}]}) == '{\n  "a": [\n    2.5,\n    {\n      "c": "é",\n      "d": 3\n    }\n  ],\n  "b": 1\n}\n'
+
+
+def test_a_broken_dashboard_fails_synth_in_a_stage_with_quicksight_off(tmp_path):
+    """Before, only the QuickSight stack loaded the definitions: `make synth` of dev (QuickSight
+    off) passed with a dashboard on a column its contract lacks."""
+    datasets = tmp_path / "datasets"
+    for name in CDK_CONTEXT["datasets"]:
+        shutil.copytree(ROOT / "datasets" / name, datasets / name)
+    with_file = next(name for name in CDK_CONTEXT["datasets"] if (datasets / name / "dashboard.json").is_file())
+    path = datasets / with_file / "dashboard.json"
+    text = path.read_text()
+    column = json.loads(text)["Sheets"][0]["Visuals"][0]
+    missing = absent_name("no_column")
+    first = next(n for _, n, _ in _columns(column))
+    path.write_text(text.replace(f'"ColumnName": "{first}"', f'"ColumnName": "{missing}"', 1))
+    context = stage_context("dev", quicksight={"enabled": False}) | {"datasets_dir": str(datasets)}
+    settings = load_settings(context)
+    assert not settings.quicksight.enabled
+    with pytest.raises(ConfigError, match=f"names column '{missing}', which dataset '{with_file}' does not declare"):
+        build_stacks(cdk.App(context=context, outdir=str(tmp_path / "out")), settings)
+
+
+def _columns(node, path=""):
+    if isinstance(node, dict):
+        if "ColumnName" in node:
+            yield path, node["ColumnName"], node
+        for key, value in node.items():
+            yield from _columns(value, f"{path}.{key}")
+    elif isinstance(node, list):
+        for value in node:
+            yield from _columns(value, path)
+
+
+def test_the_documented_starter_dashboard_is_the_fixtures_and_passes_the_check():
+    """docs/DATASETS.md's minimal dashboard to copy is the one the fork's `orders` uses."""
+    from lake_config.datasets import load_dataset
+    from tests.helpers import ORDERS_DATASET
+
+    text = (ROOT / "docs" / "DATASETS.md").read_text()
+    section = text[text.index("### Dashboards"):]
+    block = section[section.index("```json") + len("```json"):]
+    starter = json.loads(block[:block.index("```")])
+    assert starter == json.loads((ORDERS_DATASET / "dashboard.json").read_text())
+    orders = load_dataset(ORDERS_DATASET.name, ORDERS_DATASET.parent)
+    (definition,) = load_dashboards((orders,))
+    assert definition.data_set_names == (orders.name,) and definition.parameter_names == ()
+

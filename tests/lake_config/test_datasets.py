@@ -112,3 +112,43 @@ def test_raw_table_is_the_last_folder_glue_names_it_after():
     assert load_dataset("sales").raw_table == "sales"
     third = load_dataset(THIRD_DATASET.name, THIRD_DATASET.parent)
     assert third.raw_prefix == "erp/stock_levels/" and third.raw_table == "stock_levels"
+
+
+def test_a_sample_whose_csv_header_is_not_the_contracts_columns_fails_synth_naming_file_and_columns(tmp_path):
+    """Before, only the cluster found it, as a Java stack trace ("Number of column in CSV header is
+    not equal to number of fields in the schema")."""
+    from tests.helpers import ORDERS_DATASET
+
+    shutil.copytree(ORDERS_DATASET, tmp_path / ORDERS_DATASET.name)
+    dataset = load_dataset(ORDERS_DATASET.name, tmp_path)
+    raw = [c.raw_name for c in dataset.raw_columns]
+    first = sorted(dataset.sample_dir.glob("dt=*/*.csv"))[-1]
+    lines = first.read_text().splitlines(keepends=True)
+    first.write_text(dataset.csv_delimiter.join(raw[:-1] + ["amount"]) + "\n" + "".join(lines[1:]))
+    from lake_config.samples import csv_header_problem
+
+    csv_header_problem.cache_clear()
+    with pytest.raises(ConfigError) as raised:
+        load_dataset(ORDERS_DATASET.name, tmp_path)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"dataset '{dataset.name}': sample {first}: the CSV header has {len(raw)} columns")
+    assert message.endswith(f"missing {raw[-1]}; not in the contract amount")
+
+
+@pytest.mark.parametrize("where", ["schema[0]", "schema[0].properties[5] (quantity)"])
+def test_odcs_quality_checks_are_refused_with_where_rules_belong(tmp_path, where):
+    """ODCS's own `quality:` section (here on a column that does not even exist) was ignored in
+    silence: the lake runs no such checks, so a contract must not promise them."""
+    check = [{"type": "sql", "query": "SELECT count(*) FROM sales WHERE no_such_column IS NULL", "mustBe": 0}]
+
+    def change(contract):
+        target = contract["schema"][0] if where == "schema[0]" else _prop(contract, "quantity")
+        target["quality"] = check
+
+    message = _broken(tmp_path, change)
+    if where != "schema[0]":
+        index = next(i for i, p in enumerate(yaml.safe_load((DATASETS_DIR / "sales" / "contract.odcs.yaml").read_text())["schema"][0]["properties"]) if p["name"] == "quantity")
+        where = f"schema[0].properties[{index}] (quantity)"
+    assert message.endswith(f"{where}.quality: the lake does not run ODCS quality checks; a column's rules belong in required, "
+                            "enum and logicalTypeOptions (pattern, minLength, maxLength, minimum, maximum, exclusiveMinimum, "
+                            "exclusiveMaximum), which the curation job and the Glue Data Quality ruleset both enforce (docs/DATASETS.md, Rules)")

@@ -111,3 +111,24 @@ def test_step_and_cluster_polls_cover_their_timeouts():
     settings = PipelineSettings(poll_seconds=45, step_timeout_minutes=10, cluster_start_timeout_minutes=20)
     assert settings.step_polls * 45 >= 600 > (settings.step_polls - 1) * 45
     assert settings.cluster_polls * 45 >= 1200
+
+
+@pytest.mark.parametrize("cron, gap", [("cron(* 4 * * ? *)", 1), ("cron(0/15 * * * ? *)", 15), ("cron(0 */2 * * ? *)", 120),
+                                       ("cron(0 4,6 * * ? *)", 120), ("cron(0 0,23 * * ? *)", 60)])
+def test_a_schedule_that_fires_more_often_than_a_run_may_last_is_refused(cron, gap):
+    """cron(* 4 * * ? *), meant as 04:00, fires every minute of the hour, and each firing starts a
+    run (in transient mode a cluster); it passed before."""
+    from lake_config.pipeline_settings import PipelineSettings
+
+    timeout = PipelineSettings().timeout_minutes
+    message = config_error(stage_context(pipeline={"schedule": {"cron": cron}}))
+    assert message == (
+        f"invalid setting stages.dev.pipeline.schedule.cron: {cron} fires again {gap} minute(s) after a firing, and each firing "
+        f"starts a run, which may take pipeline.timeout_minutes ({timeout}): fire at most once per {timeout} minutes "
+        "(a daily run at 04:00 is cron(0 4 * * ? *)) or lower pipeline.timeout_minutes"
+    )
+
+
+@pytest.mark.parametrize("cron", ["cron(0 4 * * ? *)", "cron(0 4,20 * * ? *)", "cron(0 0,23 ? * MON *)", "cron(0 3 1 * ? *)"])
+def test_schedules_at_least_a_run_apart_pass(cron):
+    assert load_settings(stage_context(pipeline={"schedule": {"cron": cron}})).pipeline.schedule.cron == cron

@@ -4,8 +4,10 @@ import pytest
 
 from lake_config import load_settings
 from lake_config.loader import catalog_encryption_owners, config_warnings
-from lake_config.names import BUCKET_NAME_MAX, BUCKET_ZONES, bucket_name, longest_region
-from tests.helpers import CDK_CONTEXT, config_error, stage_context
+from lake_config.names import (
+    BUCKET_NAME_MAX, BUCKET_ZONES, E2E_PREFIX, STAGE_NAME_MAX, bucket_name, ephemeral_stage_name, longest_region, name_budget,
+)
+from tests.helpers import CDK_CONTEXT, absent_name, config_error, stage_context
 
 
 def ephemeral(stage: str = "pr42", base: str = "prod", **sections) -> dict:
@@ -25,7 +27,7 @@ def test_an_ephemeral_stage_derives_from_a_shipped_one_and_keeps_nothing(base):
 
 def test_ephemeral_names_are_checked():
     assert config_error(ephemeral("dev")) == "-c base_stage derives a new stage, but 'dev' is already in cdk.json: pick another -c stage name"
-    unknown = next(n for n in ("staging", "uat", "qa", "sandbox") if n not in CDK_CONTEXT["stages"])
+    unknown = absent_name("no", sep="")
     assert config_error(stage_context() | {"stage": "pr42", "base_stage": unknown}).startswith(
         f"unknown base stage {unknown!r} (-c base_stage=...): allowed values are {', '.join(CDK_CONTEXT['stages'])}")
     assert config_error(ephemeral("PR-42")).startswith("invalid stage name 'PR-42' (-c stage=...): must be 2 to 10 lower-case letters")
@@ -34,11 +36,13 @@ def test_ephemeral_names_are_checked():
     assert config_error(context) == "invalid setting stages.dev.base_stage: base_stage is a command-line context key (-c), not a setting"
 
 
-def test_exactly_one_shipped_stage_owns_catalog_encryption_and_retains_its_key():
+def test_the_stages_that_own_catalog_encryption_retain_their_key_and_collide_only_with_a_warning():
     owners = catalog_encryption_owners(CDK_CONTEXT)
-    assert owners == ["prod"]
+    assert owners == sorted(s for s, v in CDK_CONTEXT["stages"].items() if v.get("catalog", {}).get("manage_data_catalog_encryption"))
     assert all(load_settings(stage_context(owner)).retain_data for owner in owners)
-    assert config_warnings(CDK_CONTEXT) == []
+    accounts = [CDK_CONTEXT["stages"][owner].get("account") for owner in owners]
+    collide = len(owners) > 1 and (None in accounts or len(set(accounts)) < len(accounts))
+    assert len(config_warnings(CDK_CONTEXT)) == collide
 
 
 def test_a_stage_that_deletes_its_key_may_not_own_catalog_encryption():
@@ -48,38 +52,72 @@ def test_a_stage_that_deletes_its_key_may_not_own_catalog_encryption():
 
 def test_two_owners_in_one_account_get_one_warning_line():
     context = stage_context("dev", retain_data=True, catalog={"manage_data_catalog_encryption": True})
-    for stage in ("dev", "prod"):  # unbound: both deploy wherever the credentials point
-        context["stages"][stage].pop("account", None)
+    for settings in context["stages"].values():  # unbound: each deploys wherever the credentials point
+        settings.pop("account", None)
+    owners = catalog_encryption_owners(context)
+    assert "dev" in owners and len(owners) >= 2
     (warning,) = config_warnings(context)
-    assert warning.startswith("warning: stages dev, prod all set catalog.manage_data_catalog_encryption") and "\n" not in warning
-    context["stages"]["dev"]["account"], context["stages"]["prod"]["account"] = "111111111111", "222222222222"
+    assert warning.startswith(f"warning: stages {', '.join(owners)} all set catalog.manage_data_catalog_encryption") and "\n" not in warning
+    for number, owner in enumerate(owners):
+        context["stages"][owner]["account"] = f"{number + 1:012d}"
     assert config_warnings(context) == [], "stages pinned to different accounts do not collide"
 
 
-def test_the_longest_region_is_the_longest_aws_has():
+def test_the_longest_region_is_the_longest_commercial_one():
+    """Sized for the commercial partition (aws-cdk's own region table as a second source); an
+    isolated partition's longer names (us-isof-south-1) apply only to a stage pinned there."""
     import aws_cdk.region_info as region_info
 
-    assert len(longest_region()) >= max(len(region.name) for region in region_info.RegionInfo.regions)
+    commercial = [region.name for region in region_info.RegionInfo.regions if region.partition == "aws"]
+    assert len(longest_region()) >= max(len(name) for name in commercial)
+    assert longest_region("us-isof-south-1") == "us-isof-south-1"
 
 
-def test_bucket_names_fit_for_every_shipped_stage_in_any_region():
+def test_bucket_names_fit_for_every_shipped_stage_in_every_region_it_can_deploy_to():
     for stage in CDK_CONTEXT["stages"]:
         settings = load_settings(stage_context(stage))
         for zone in BUCKET_ZONES:
-            assert len(bucket_name(settings.project, settings.stage, zone, "0" * 12, longest_region())) <= BUCKET_NAME_MAX
+            name = bucket_name(settings.project, settings.stage, zone, "0" * 12, longest_region(settings.region))
+            assert len(name) <= BUCKET_NAME_MAX, name
 
 
-def test_a_project_and_stage_too_long_for_s3_are_refused_with_the_full_length():
-    # 18 characters of project and stage fit (the longest zone, 12-digit account, longest region); 19 do not.
-    load_settings(stage_context(project="datalake-ok") | {"stage": "sevench", "base_stage": "dev"})
-    message = config_error(stage_context(project="datalake-okk") | {"stage": "sevench", "base_stage": "dev"})
-    assert message.startswith("invalid setting stages.dev: project and stage make bucket names of up to 64 characters")
-    assert "shorten project or stage by 1" in message
+def test_a_project_and_stage_too_long_for_s3_are_refused_with_the_setting_to_shorten():
+    budget = name_budget()
+    stage = "sevench"
+    fits, too_long = "p" * (budget - len(stage)), "p" * (budget - len(stage) + 1)
+    load_settings(stage_context(project=fits) | {"stage": stage, "base_stage": "dev"})
+    message = config_error(stage_context(project=too_long) | {"stage": stage, "base_stage": "dev"})
+    assert message.startswith(f"invalid -c stage={stage} (derived from stages.dev): project and stage make bucket names "
+                              f"of up to {BUCKET_NAME_MAX + 1} characters")
+    assert message.endswith(f"shorten -c stage={stage} to at most {len(stage) - 1} characters")
+    project = "p" * (budget - len("dev") + 1)
+    message = config_error(stage_context("dev", project=project))
+    assert message.startswith("invalid setting stages.dev: project and stage make bucket names")
+    assert message.endswith(f"shorten project {project!r} or the stage name 'dev' by 1")
+    project = "p" * (budget - 1)  # leaves less than the shortest stage name
+    assert config_error(stage_context("dev", project=project)).endswith(f"shorten project {project!r} to at most {budget - 2} characters")
     assert config_error(stage_context(project="xn--lake")).endswith("project must not start with 'xn--': S3 reserves that start of a bucket name")
 
 
 def test_a_pinned_region_is_measured_as_it_is():
-    load_settings(stage_context(project="datalake-okk", region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    budget = name_budget("eu-west-1")
+    assert budget > name_budget()
+    load_settings(stage_context(project="p" * (budget - 7), region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    message = config_error(stage_context(project="p" * (budget - 6), region="eu-west-1") | {"stage": "sevench", "base_stage": "dev"})
+    assert "pinned region eu-west-1" in message
+
+
+@pytest.mark.parametrize("project_length", range(3, name_budget() - len(E2E_PREFIX)))
+def test_ci_names_an_ephemeral_stage_that_fits_beside_any_project(project_length):
+    """The e2e workflow's stage (scripts/e2e_stage_name.py): for every project that leaves room
+    for the prefix and one character, a valid new stage name whose buckets fit."""
+    project = "p" * project_length
+    names = {ephemeral_stage_name(project, kind, number) for kind in ("pr", "r") for number in (1, 42, 1295, 99999, 999999)}
+    for name in names:
+        assert name.startswith(E2E_PREFIX) and len(name) <= STAGE_NAME_MAX
+        load_settings(stage_context("dev", project=project) | {"stage": name, "base_stage": "dev"})
+    if project_length <= name_budget() - len("e2epr99999"):
+        assert ephemeral_stage_name(project, "pr", 99999) == "e2epr99999", "the readable name wherever it fits"
 
 
 @pytest.mark.parametrize("zone, ok", [("Europe/Berlin", True), ("America/Argentina/Buenos_Aires", True), ("Europe/Berln", False), ("europe/berlin", False), ("CEST", False)])

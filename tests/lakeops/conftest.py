@@ -1,7 +1,10 @@
 """Fixtures: a deployed dev stage in moto, the simulator, sample data and a CLI runner."""
 
+import itertools
 import json
 import shutil
+import time
+import types
 
 import pytest
 from click.testing import CliRunner
@@ -22,6 +25,26 @@ def aws(monkeypatch, tmp_path):
         monkeypatch.delenv(name, raising=False)
     with mock_aws():
         yield
+
+
+# The CLI runs here with --poll-interval 0: a fake that never reaches an end state (a step or a
+# query nobody planned) would make it spin until its --timeout, 30 minutes by default. Every wait
+# of a test here ends within a few polls (a timeout test within a few dozen), so this bound only
+# ever stops a test that would otherwise hang, and says why.
+MAX_POLLS = 1000
+
+
+@pytest.fixture(autouse=True)
+def bounded_polling(monkeypatch):
+    polls = itertools.count(1)
+
+    def sleep(seconds: float) -> None:
+        if next(polls) > MAX_POLLS:
+            pytest.fail(f"the CLI polled more than {MAX_POLLS} times: a fake never reached an end state "
+                        "(plan its outcome with the Simulator, or pass a short --timeout)")
+        time.sleep(seconds)
+
+    monkeypatch.setattr("lakeops.waiting.time", types.SimpleNamespace(monotonic=time.monotonic, sleep=sleep))
 
 
 @pytest.fixture

@@ -175,7 +175,7 @@ def deploy_stage() -> Deployed:
                 database = deployed.raw_database if zone == "raw" else deployed.curated_database
                 table = dataset.raw_table if zone == "raw" else dataset.table
                 athena.create_named_query(Name=query.query_name(zone), Database=database, WorkGroup=deployed.workgroup,
-                                          QueryString=query.sql.format(database=database, table=table))
+                                          QueryString=query.render(database=database, table=table))
 
     deployed.cluster_id = client("emr").run_job_flow(
         Name=deployed.settings.prefix, ReleaseLabel="emr-7.13.0", LogUri=deployed.log_uri,

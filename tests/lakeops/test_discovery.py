@@ -10,6 +10,7 @@ import lakeops
 from lakeops import configuration
 from lakeops.discovery import PUBLISHED_BY, Stage, dataset_param, discover
 from lakeops.status import OPTIONAL
+from tests.helpers import absent_name
 from tests.lakeops.fakes import PARAMS, PREFIX, PROJECT, RAW_QUERY, REGION, SETTINGS, STAGE, client
 
 
@@ -52,10 +53,11 @@ def test_one_missing_parameter_gives_the_one_line_error(deployed, run_cli):
 
 
 def test_a_dataset_that_is_not_deployed_names_the_deployed_ones(deployed, run_cli):
-    result = run_cli("run-job", "--dataset", "orders")
+    unknown = absent_name()
+    result = run_cli("run-job", "--dataset", unknown)
     assert result.exit_code == 3
     deployed_names = ", ".join(sorted(d.name for d in SETTINGS.datasets))
-    assert f"error: dataset 'orders' is not deployed in stage '{STAGE}' (deployed: {deployed_names})" in result.stderr
+    assert f"error: dataset '{unknown}' is not deployed in stage '{STAGE}' (deployed: {deployed_names})" in result.stderr
 
 
 def test_query_does_not_need_the_emr_stack(deployed, sim, run_cli):
@@ -72,7 +74,7 @@ def test_project_option_changes_the_parameter_path(aws, run_cli):
     result = run_cli("--project", "shop", "status", stage=None, env={"LAKEOPS_STAGE": "prod"})
     assert result.exit_code == 3
     assert "/shop/prod/storage/raw-bucket (stack shop-prod-storage)" in result.stdout
-    result = run_cli("--project", "shop", "run-job", "--dataset", "x", stage=None, env={"LAKEOPS_STAGE": "prod"})
+    result = run_cli("--project", "shop", "run-job", "--dataset", absent_name(), stage=None, env={"LAKEOPS_STAGE": "prod"})
     assert "Run 'make deploy STAGE=prod'." in result.stderr
 
 

@@ -4,6 +4,7 @@ import json
 
 from moto.athena.models import athena_backends
 
+from tests.helpers import absent_name
 from tests.lakeops.fakes import ACCOUNT, FIRST, PREFIX, QUERY_NAMES, RAW_QUERY, REGION, client
 
 REVENUE = {"columns": ["dt", "revenue"], "rows": [["2024-01-01", "12.5"], ["2024-01-02", "7.25"]]}
@@ -32,7 +33,7 @@ def test_named_query_prints_rows_bytes_and_cost(deployed, sim, run_cli):
     )
     # it ran the named query's SQL, in the workgroup, against the named query's database
     (query,) = [q for q in FIRST.named_queries if q.query_name("raw") == RAW_QUERY]
-    assert execution.query == query.sql.format(database=deployed.raw_database, table=FIRST.raw_table)
+    assert execution.query == query.render(database=deployed.raw_database, table=FIRST.raw_table)
     assert execution.workgroup.name == deployed.workgroup
     assert execution.context == {"Database": deployed.raw_database}
     assert f"query {RAW_QUERY}: RUNNING (0s elapsed)" in result.stderr
@@ -102,9 +103,10 @@ def test_query_timeout_exits_4_and_says_how_to_stop_it(deployed, sim, run_cli):
 
 
 def test_unknown_named_query_lists_the_available_ones(deployed, sim, run_cli):
-    result = run_cli("query", "revenue_by_month")
+    unknown = absent_name()
+    result = run_cli("query", unknown)
     assert result.exit_code == 1
-    assert (f"no named query 'revenue_by_month' in workgroup {deployed.workgroup} "
+    assert (f"no named query '{unknown}' in workgroup {deployed.workgroup} "
             f"(available: {', '.join(QUERY_NAMES)})") in result.stderr
 
 

@@ -22,7 +22,7 @@ from lakeops.cli import cli
 from lakeops.context import Lake
 from lakeops.quicksight_dashboards import caller_user_arn, partition
 from tests.aws_contracts.iam_policy import ACCOUNT, REGION, render
-from tests.helpers import CDK_CONTEXT
+from tests.helpers import CDK_CONTEXT, absent_name
 
 MODEL = botocore.session.get_session().get_service_model("quicksight")
 OPERATIONS = {"AWS::QuickSight::Analysis": ("describe_analysis_definition", "DescribeAnalysisDefinition", "AnalysisId"),
@@ -146,8 +146,9 @@ def test_a_missing_analysis_is_not_deployed(prod, quicksight):
 
 
 def test_an_unknown_dashboard_is_a_usage_error(quicksight):
-    result = lakeops("export", "--dashboard", "orders")
-    assert result.exit_code == 2 and "no dashboard 'orders'" in result.output
+    unknown = absent_name()
+    result = lakeops("export", "--dashboard", unknown)
+    assert result.exit_code == 2 and f"no dashboard '{unknown}'" in result.output
 
 
 def test_anomaly_detection_is_not_in_the_definition_api():

@@ -27,3 +27,14 @@ def test_progress_is_reported_when_the_state_changes(deployed, sim):
              QueryExecutionId=execution_id)
     # QUEUED, QUEUED, RUNNING, RUNNING, then SUCCEEDED ends the wait: one line per state seen
     assert lines == ["  query q: QUEUED (0s elapsed)", "  query q: RUNNING (0s elapsed)"]
+
+
+def test_a_wait_on_a_fake_that_never_ends_fails_instead_of_hanging(deployed, run_cli):
+    """No Simulator: moto's step stays PENDING for ever, and the CLI polls with --poll-interval 0
+    (tests/lakeops/conftest.py bounds it; without the bound this test spins for the CLI's default
+    --timeout of 30 minutes, or until pytest-timeout ends it)."""
+    from tests.lakeops.conftest import MAX_POLLS
+    from tests.lakeops.fakes import FIRST
+
+    with pytest.raises(pytest.fail.Exception, match=f"polled more than {MAX_POLLS} times"):
+        run_cli("run-job", "--dataset", FIRST.name)

@@ -12,7 +12,9 @@ import pytest
 from tests.notebooks.conftest import FIGURES, REPO
 from tests.notebooks.runner import execute
 
-pytestmark = pytest.mark.notebook
+# The first test starts a Jupyter kernel and runs the whole notebook (about 35 s alone, more on a
+# busy machine): longer than the suite's per-test timeout (pytest.ini).
+pytestmark = [pytest.mark.notebook, pytest.mark.timeout(600)]
 NOTEBOOK = REPO / "notebooks" / "exploratory_analysis.ipynb"
 FIGURE_NAMES = ("amount_distribution", "quantity_distribution", "daily_revenue", "category_channel_heatmap", "clickstream_sessions")
 START, END = "2026-01-01", "2026-01-14"

@@ -130,8 +130,11 @@ def test_clickstream_looks_like_a_web_shop():
     assert {e["referrer"] for e in events if e["referrer"]} and any(e["referrer"] is None for e in events)
 
 
-def test_generator_lateness_is_the_contract_s():
-    assert gen.LATENESS_DAYS == DATASETS["clickstream"].allowed_lateness_days
+@pytest.mark.parametrize("name", sorted(DATASETS))
+def test_generator_lateness_is_the_contract_s(name):
+    """A generator that makes late rows sizes them by the contract's allowedLatenessDays."""
+    module, dataset = gen.MODULES[name], DATASETS[name]
+    assert getattr(module, "LATENESS_DAYS", 0) == dataset.allowed_lateness_days
 
 
 def _readme_table(header):

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from lake_config import load_settings
-from lake_config.datasets import curation_step_arguments
-from tests.helpers import ROOT, stage_context
+from lake_config.datasets import SAMPLE_DIR, curation_step_arguments, load_dataset
+from sample_data import GENERATOR_FILE, Sample, load_generator
+from tests.helpers import CDK_CONTEXT, FORK_DATASETS, ROOT, stage_context
 
 JOB = ROOT / "spark_jobs" / "curate" / "curate.py"
 GENERATOR = ROOT / "scripts" / "generate_sample_data.py"
@@ -28,10 +29,27 @@ def load_module(path, name):
     return module
 
 
-def shipped_datasets():
-    """The datasets the dev stage deploys that ship a generated sample."""
-    generator = load_module(GENERATOR, "generate_sample_data")
-    return [d for d in load_settings(stage_context("dev")).datasets if d.name in generator.GENERATORS]
+def declared_datasets():
+    """Every dataset a stage of cdk.json deploys, and the fork's own that bring a sample
+    (tests/fixtures): each is curated from its own sample/ folder."""
+    found = {}
+    for stage in CDK_CONTEXT["stages"]:
+        for dataset in load_settings(stage_context(stage)).datasets:
+            found.setdefault(dataset.name, dataset)
+    for own in FORK_DATASETS:
+        if (own / SAMPLE_DIR).is_dir():
+            found.setdefault(own.name, load_dataset(own.name, own.parent))
+    return list(found.values())
+
+
+def generated_datasets():
+    """The declared datasets whose folder holds a sample generator: its ledger of dirty rows
+    says what each run must report."""
+    return [d for d in declared_datasets() if (d.directory / GENERATOR_FILE).is_file()]
+
+
+# The curated sample of the lake the shipped_lake fixture holds; every declared dataset is there.
+shipped_datasets = declared_datasets
 
 
 @pytest.fixture(scope="session")
@@ -165,16 +183,22 @@ def shipped_lake(tmp_path_factory, spark):
 
 @pytest.fixture(scope="session")
 def full_run(shipped_lake, job, spark, generator):
-    """name -> (dataset, its sample with the ledger, its DIRT, the run over all of it): one
-    run per dataset and test session, as on EMR (catalog registration included)."""
+    """name -> (dataset, its sample with the ledger, its DIRT (None for a hand-made sample), the
+    run over all of it): one run per dataset and test session, as on EMR (catalog registration
+    included)."""
     runs = {}
 
     def run(name):
         if name not in runs:
-            dataset = next(d for d in shipped_datasets() if d.name == name)
-            make, dirt_kinds = generator.GENERATORS[name]
+            dataset = next(d for d in declared_datasets() if d.name == name)
+            module = load_generator(dataset.directory)
+            if module:
+                sample, dirt_kinds = module.generate(), module.DIRT
+            else:  # hand-made files: no ledger, the files are the sample
+                files = {str(p.relative_to(dataset.sample_dir)): p.read_bytes() for p in dataset.sample_dir.rglob("*") if p.is_file()}
+                sample, dirt_kinds = Sample(name, files), None
             result = shipped_lake.curate(job, spark, dataset, run_id="full-1", database=SHIPPED_DATABASE)
-            runs[name] = (dataset, make(), dirt_kinds, result)
+            runs[name] = (dataset, sample, dirt_kinds, result)
         return runs[name]
 
     return run

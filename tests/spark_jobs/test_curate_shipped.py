@@ -1,7 +1,8 @@
-"""The generic curation job on every shipped dataset, end to end as on EMR: the arguments
-curation_step_arguments builds, the curated table created from the contract beforehand (as
-CloudFormation does), partitions added through the catalog. Expectations come from the
-contract, the raw files and the generator's ledger of dirty rows."""
+"""The generic curation job on every declared dataset, each from its own sample, end to end as
+on EMR: the arguments curation_step_arguments builds, the curated table created from the
+contract beforehand (as CloudFormation does), partitions added through the catalog.
+Expectations come from the contract and the raw files; where the dataset's folder holds a
+sample generator, also from its ledger of dirty rows (`generated`)."""
 import json
 import re
 from decimal import Decimal
@@ -12,12 +13,13 @@ import pytest
 
 from lake_config.datasets import job_spec
 from tests.spark_jobs.local_lake import SHIPPED_DATABASE as DATABASE
-from tests.spark_jobs.local_lake import read_parquet, report_schema, shipped_datasets
+from tests.spark_jobs.local_lake import declared_datasets, generated_datasets, read_parquet, report_schema
 from tests.spark_jobs.sample_expectations import expected_report, raw_records, rejected_dirt
 
 F = pytest.importorskip("pyspark.sql.functions")
 
-DATASETS = sorted(d.name for d in shipped_datasets())
+DATASETS = sorted(d.name for d in declared_datasets())
+GENERATED = sorted(d.name for d in generated_datasets())
 
 
 @pytest.fixture(params=DATASETS)
@@ -25,8 +27,26 @@ def shipped(request, full_run):
     return full_run(request.param)
 
 
-def test_report_counts_are_the_documented_dirt(shipped, generator):
-    dataset, sample, dirt_kinds, run = shipped
+@pytest.fixture(params=GENERATED)
+def generated(request, full_run):
+    """A dataset whose sample comes with its generator's ledger of dirty rows."""
+    return full_run(request.param)
+
+
+def test_report_counts_follow_from_the_raw_files(shipped):
+    """For every dataset, hand-made sample or generated: the rows read are the raw records the
+    files hold (read with the csv and json modules), each read row is written, rejected,
+    removed as a duplicate or outside the range, and rejections name the contract's rules."""
+    dataset, sample, _, run = shipped
+    report = run.report
+    assert report["rows_read"] == sum(len(raw_records(dataset, data)) for data in sample.files.values()) > 0
+    assert report["rows_read"] == (report["rows_written"] + report["rows_rejected"]
+                                   + report["duplicates_removed"] + report["rows_outside_range"])
+    assert report["rows_written"] > 0 and sum(report["rejected_by_rule"].values()) >= report["rows_rejected"]
+
+
+def test_report_counts_are_the_documented_dirt(generated, generator):
+    dataset, sample, dirt_kinds, run = generated
     want = expected_report(dataset, sample, dirt_kinds, generator)
     report = run.report
     assert report["rows_read"] == want["rows_read"]
@@ -43,12 +63,14 @@ def test_report_counts_are_the_documented_dirt(shipped, generator):
                                    + report["duplicates_removed"] + report["rows_outside_range"])
 
 
-def test_every_rule_is_reported_and_the_dirt_names_real_rules(shipped, job):
+def test_every_rule_is_reported_and_the_dirt_names_real_rules(shipped, job, spark):
     dataset, _, dirt_kinds, run = shipped
     spec = job_spec(dataset)
     rule_ids = [r.id for r in dataset.rules] + job.job_rule_ids(spec)
     assert sorted(run.report["rejected_by_rule"]) == sorted(rule_ids)
-    named = {effect for _, effect in dirt_kinds.values() if ":" in effect}
+    quarantined = {rule for row in read_parquet(spark, run.quarantine).collect() for rule in row.rules} if run.quarantine.exists() else set()
+    assert quarantined == {rule for rule, rows in run.report["rejected_by_rule"].items() if rows} and quarantined <= set(rule_ids)
+    named = {effect for _, effect in (dirt_kinds or {}).values() if ":" in effect}
     assert named <= set(rule_ids), "the generator documents rules the contract does not have"
 
 
@@ -128,8 +150,8 @@ def test_derived_columns_are_their_expression(shipped, spark):
         assert df.filter(~F.expr("`%s` <=> CAST(%s AS %s)" % (column.name, column.expression, column.type))).count() == 0
 
 
-def test_quarantine_holds_each_rejected_row_with_its_rules_and_origin(shipped, spark, generator):
-    dataset, sample, dirt_kinds, run = shipped
+def test_quarantine_holds_each_rejected_row_with_its_rules_and_origin(generated, spark, generator):
+    dataset, sample, dirt_kinds, run = generated
     rows = read_parquet(spark, run.quarantine).collect()
     key = dataset.key[0]
     got = {}
@@ -169,10 +191,10 @@ def test_partitions_are_added_to_the_catalog(shipped, spark):
     assert {r.p: r.n for r in counts} == run.report["rows_per_partition"]
 
 
-def test_raw_and_curated_named_queries_agree_on_the_first_week(shipped, spark, shipped_lake):
+def test_raw_and_curated_named_queries_agree_on_the_first_week(generated, spark, shipped_lake):
     """The named queries compare raw and curated over 2026-01-01..07: the sample's first
     week must curate to exactly what its raw text says."""
-    dataset, _, _, run = shipped
+    dataset, _, _, run = generated
     raw_view, curated_view = "raw_%s" % dataset.name, "curated_%s" % dataset.name
     text_columns = ", ".join("`%s` string" % c.raw_name for c in dataset.raw_columns)
     reader = spark.read.schema("%s, dt string" % text_columns)
@@ -195,8 +217,8 @@ def test_raw_and_curated_named_queries_agree_on_the_first_week(shipped, spark, s
                     assert float(a) == pytest.approx(float(b))
 
 
-def test_duplicates_keep_the_earliest_event(shipped, spark, generator):
-    dataset, sample, dirt_kinds, run = shipped
+def test_duplicates_keep_the_earliest_event(generated, spark, generator):
+    dataset, sample, dirt_kinds, run = generated
     event_time = dataset.column(dataset.event_time)
     duplicated = {d.key for d in sample.dirt if dirt_kinds[d.kind][1] == generator.DUPLICATE}
     earliest = {}

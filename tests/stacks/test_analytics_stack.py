@@ -54,7 +54,7 @@ def test_each_contract_query_runs_in_the_workgroup_against_each_zone_it_lists(la
                 table = dataset.raw_table if zone == "raw" else dataset.table
                 assert props["WorkGroup"] == workgroup_ref
                 assert props["Database"] == database
-                assert props["QueryString"] == query.sql.format(database=database, table=table)
+                assert props["QueryString"] == query.render(database=database, table=table)
 
 
 def test_every_shipped_dataset_asks_one_question_of_both_zones(lake):

@@ -29,8 +29,9 @@ def test_every_name_is_its_own_and_every_bucket_name_is_valid_in_any_region(ephe
     import re
 
     assert {s.stack_name for s in ephemeral.stacks.values()}.isdisjoint(s.stack_name for s in prod.stacks.values())
-    pseudo = {"AWS::Region": longest_region(), "AWS::AccountId": "123456789012"}
     for synth in (ephemeral, prod):
+        # the regions the stage can deploy to: its pinned one, else the longest commercial one
+        pseudo = {"AWS::Region": longest_region(synth.settings.region), "AWS::AccountId": "123456789012"}
         for name in synth.stacks:
             template = synth.template_json(name)
             for resource in template["Resources"].values():

@@ -47,6 +47,12 @@ def principal(value) -> str:
     return render(value, {})
 
 
+# The dashboards this repository ships follow its own conventions (docs/DATASETS.md, Dashboards):
+# a reader-controlled date range on every sheet and an insight visual with a forecast. A fork's
+# dashboard need not; where it has them, they are checked the same way.
+SHIPPED_DASHBOARDS = ("sales", "clickstream")
+
+
 @pytest.fixture(scope="module")
 def dashboards(prod):
     """Dataset name -> (analysis properties, dashboard properties) in the prod template."""
@@ -117,7 +123,7 @@ def test_insight_visuals_compute_a_forecast_and_say_it_in_a_custom_narrative(das
     for name, (_, dashboard) in dashboards.items():
         insights = [body for kind, body in visuals(dashboard["Definition"]) if kind == "InsightVisual"]
         forecasts = [c["Forecast"] for i in insights for c in i["InsightConfiguration"]["Computations"] if "Forecast" in c]
-        assert forecasts, f"{name}: no forecast computation"
+        assert forecasts or name not in SHIPPED_DASHBOARDS, f"{name}: no forecast computation (docs/DATASETS.md, Dashboards)"
         for insight in insights:
             narrative = insight["InsightConfiguration"]["CustomNarrative"]["Narrative"]
             assert narrative.startswith("<narrative>") and narrative.endswith("</narrative>")
@@ -156,8 +162,11 @@ def test_clickstream_has_traffic_top_pages_device_mix_and_a_funnel(dashboards):
 def test_every_sheet_filters_on_a_date_range_the_reader_controls(dashboards):
     for name, (_, dashboard) in dashboards.items():
         definition = dashboard["Definition"]
-        declared = {p["DateTimeParameterDeclaration"]["Name"] for p in definition["ParameterDeclarations"]}
-        assert declared == {"StartDate", "EndDate"}, name
+        declared = {p["DateTimeParameterDeclaration"]["Name"] for p in definition.get("ParameterDeclarations", [])
+                    if "DateTimeParameterDeclaration" in p}
+        if not declared and name not in SHIPPED_DASHBOARDS:
+            continue  # a dashboard without a date range (the starter): nothing to wire
+        assert declared == {"StartDate", "EndDate"}, f"{name}: the date range is StartDate/EndDate (docs/DATASETS.md, Dashboards)"
         (group,) = [g for g in definition["FilterGroups"] if g["FilterGroupId"] == "date-range"]
         (time_range,) = [f["TimeRangeFilter"] for f in group["Filters"]]
         assert (time_range["RangeMinimumValue"], time_range["RangeMaximumValue"]) == ({"Parameter": "StartDate"}, {"Parameter": "EndDate"})

@@ -1,6 +1,7 @@
 """EMR Studio: the Studio, its security groups (exact rules), its roles evaluated against the
-calls Studio and its users make, and where Workspaces are stored. Read from the dev synth
-(dev ships with Studio on), variants from small construct-level stacks."""
+calls Studio and its users make, and where Workspaces are stored. Read from a stage with Studio
+on (the `studio_stage` fixture: the shipped one that enables it), variants from small
+construct-level stacks."""
 import json
 
 import aws_cdk as cdk
@@ -33,8 +34,8 @@ def only(template: dict, type_: str) -> tuple[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def studio(dev):
-    return dev.template_json("studio")
+def studio(studio_stage):
+    return studio_stage.template_json("studio")
 
 
 def arn(service: str, resource: str) -> str:
@@ -44,30 +45,31 @@ def arn(service: str, resource: str) -> str:
 # --- the Studio -------------------------------------------------------------------------
 
 
-def test_only_dev_ships_with_studio_and_its_interactive_cluster(dev, prod):
-    assert dev.settings.studio.enabled and {"studio", "interactive"} <= set(dev.stacks)
-    assert not prod.settings.studio.enabled and not {"studio", "interactive"} & set(prod.stacks)
+def test_a_stage_has_studio_and_its_interactive_cluster_exactly_when_it_enables_studio(lake, studio_stage):
+    for synth in (lake, studio_stage):
+        assert ({"studio", "interactive"} <= set(synth.stacks)) is synth.settings.studio.enabled
+        assert not {"studio", "interactive"} & set(synth.stacks) or synth.settings.studio.enabled
 
 
-def test_studio_runs_in_the_private_cluster_subnets_with_its_groups(dev, studio):
+def test_studio_runs_in_the_private_cluster_subnets_with_its_groups(studio_stage, studio):
     _, props = only(studio, "AWS::EMR::Studio")
-    cluster = dev.emr_cluster_properties()
+    cluster = studio_stage.emr_cluster_properties()
     assert props["SubnetIds"] == cluster["Instances"]["Ec2SubnetIds"]
-    assert props["AuthMode"] == dev.settings.studio.auth_mode == "IAM" and "UserRole" not in props
+    assert props["AuthMode"] == studio_stage.settings.studio.auth_mode == "IAM" and "UserRole" not in props
     groups = {k: g["Properties"]["GroupDescription"] for k, g in resources(studio, "AWS::EC2::SecurityGroup").items()}
     assert {props["EngineSecurityGroupId"]["Fn::GetAtt"][0], props["WorkspaceSecurityGroupId"]["Fn::GetAtt"][0]} == set(groups)
 
 
-def test_workspaces_are_stored_in_the_curated_bucket_under_the_lake_key(dev, studio):
+def test_workspaces_are_stored_in_the_curated_bucket_under_the_lake_key(studio_stage, studio):
     _, props = only(studio, "AWS::EMR::Studio")
     location = render(props["DefaultS3Location"], studio)
-    assert location == f"s3://{dev.settings.prefix}-curated-{ACCOUNT}-{REGION}/{WORKSPACE_PREFIX}"
+    assert location == f"s3://{studio_stage.settings.prefix}-curated-{ACCOUNT}-{REGION}/{WORKSPACE_PREFIX}"
     key_output = props["EncryptionKeyArn"]["Fn::GetStackOutput"]
-    assert key_output["StackName"] == dev.stacks["storage"].stack_name and "LakeKey" in key_output["OutputName"]
+    assert key_output["StackName"] == studio_stage.stacks["storage"].stack_name and "LakeKey" in key_output["OutputName"]
 
 
-def test_the_curated_bucket_gives_workspaces_encryption_lifecycle_and_access_logs(dev):
-    storage = dev.template_json("storage")
+def test_the_curated_bucket_gives_workspaces_encryption_lifecycle_and_access_logs(studio_stage):
+    storage = studio_stage.template_json("storage")
     bucket = storage["Resources"]["CuratedBucket226458B4"]["Properties"]
     (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
@@ -75,7 +77,7 @@ def test_the_curated_bucket_gives_workspaces_encryption_lifecycle_and_access_log
     assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "s3-access/curated/"
     rules = {rule["Id"]: rule for rule in bucket["LifecycleConfiguration"]["Rules"]}
     noncurrent = rules["expire-noncurrent-versions-and-stray-uploads"]
-    assert "Prefix" not in noncurrent and noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] == dev.settings.storage.noncurrent_version_expiration_days
+    assert "Prefix" not in noncurrent and noncurrent["NoncurrentVersionExpiration"]["NoncurrentDays"] == studio_stage.settings.storage.noncurrent_version_expiration_days
     assert bucket["VersioningConfiguration"]["Status"] == "Enabled"
 
 
@@ -160,13 +162,13 @@ def test_service_role_allows_studios_network_calls_only_on_tagged_resources(stud
     assert not allows(policies, "iam:GetUser", f"arn:aws:iam::{ACCOUNT}:user/x"), "collaboration is off"
 
 
-def test_service_role_reads_and_writes_only_the_workspace_prefix(dev, studio):
+def test_service_role_reads_and_writes_only_the_workspace_prefix(studio_stage, studio):
     role, _ = service_role(studio)
     policies = role_policies(studio, role)
-    bucket = f"arn:aws:s3:::{dev.settings.prefix}-curated-{ACCOUNT}-{REGION}"
+    bucket = f"arn:aws:s3:::{studio_stage.settings.prefix}-curated-{ACCOUNT}-{REGION}"
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject"):
         assert allows(policies, action, f"{bucket}/{WORKSPACE_PREFIX}s-1/e-1/notebook.ipynb")
-        for dataset in dev.settings.datasets:
+        for dataset in studio_stage.settings.datasets:
             assert not allows(policies, action, f"{bucket}/{dataset.curated_prefix}dt=2026-01-01/part-0.parquet")
     assert allows(policies, "s3:GetEncryptionConfiguration", bucket) and allows(policies, "s3:ListBucket", bucket)
     key = render(only(studio, "AWS::EMR::Studio")[1]["EncryptionKeyArn"], studio)
@@ -175,10 +177,10 @@ def test_service_role_reads_and_writes_only_the_workspace_prefix(dev, studio):
     assert not allows(policies, "kms:Decrypt", arn("kms", "key/another"))
 
 
-def test_the_lake_key_lets_iam_policies_grant_it(dev):
+def test_the_lake_key_lets_iam_policies_grant_it(studio_stage):
     """KMS evaluates the key policy first: it must delegate to the account's IAM policies, or the
     Studio service role's kms:* statements would be ignored (Studio's workspace encryption page)."""
-    (key,) = resources(dev.template_json("storage"), "AWS::KMS::Key").values()
+    (key,) = resources(studio_stage.template_json("storage"), "AWS::KMS::Key").values()
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     root = f"arn:aws:iam::{ACCOUNT}:root"
     assert any(
@@ -209,10 +211,10 @@ def test_users_open_this_studio_and_use_workspaces(studio):
     assert not allows(policies, "iam:PassRole", service, {"iam:PassedToService": "ec2.amazonaws.com"})
 
 
-def test_users_get_session_credentials_only_as_the_analyst_role_on_the_interactive_cluster(dev, studio):
+def test_users_get_session_credentials_only_as_the_analyst_role_on_the_interactive_cluster(studio_stage, studio):
     policies = user_policy(studio)
-    analyst = f"arn:aws:iam::{ACCOUNT}:role/{dev.settings.prefix}-analyst"
-    cluster, tagged = arn("elasticmapreduce", "cluster/j-1"), {"elasticmapreduce:ResourceTag/emr-studio": dev.settings.prefix}
+    analyst = f"arn:aws:iam::{ACCOUNT}:role/{studio_stage.settings.prefix}-analyst"
+    cluster, tagged = arn("elasticmapreduce", "cluster/j-1"), {"elasticmapreduce:ResourceTag/emr-studio": studio_stage.settings.prefix}
     action = "elasticmapreduce:GetClusterSessionCredentials"
     assert allows(policies, action, cluster, {"elasticmapreduce:ExecutionRoleArn": analyst, **tagged})
     assert not allows(policies, action, cluster, {"elasticmapreduce:ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/admin", **tagged})
@@ -221,9 +223,9 @@ def test_users_get_session_credentials_only_as_the_analyst_role_on_the_interacti
     assert not [a for a in actions if a.split(":")[0] in ("s3", "glue", "kms", "athena")], "data access is the runtime role's"
 
 
-def test_the_user_policy_is_published(dev, studio):
+def test_the_user_policy_is_published(studio_stage, studio):
     names = {p["Properties"]["Name"] for p in resources(studio, "AWS::SSM::Parameter").values()}
-    prefix = f"{dev.settings.ssm_prefix}/studio/"
+    prefix = f"{studio_stage.settings.ssm_prefix}/studio/"
     assert names == {f"{prefix}{n}" for n in ("url", "studio-id", "workspace-location", "user-policy-arn")}
 
 
