@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
+import sysconfig
 from importlib import metadata
 from pathlib import Path
 
@@ -51,10 +52,15 @@ def applies_here(requirement: Requirement) -> bool:
     return requirement.marker is None or requirement.marker.evaluate()
 
 
+# The virtualenv's own site-packages, not every sys.path entry: importing setuptools puts its
+# vendored distributions (setuptools/_vendor/*.dist-info) on sys.path for the rest of the process.
+SITE_PACKAGES = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+
 def installed_distributions() -> dict[str, str]:
     """Every distribution of the interpreter running the tests (the virtualenv), name -> version."""
     found = {}
-    for distribution in metadata.distributions(path=[p for p in sys.path if "site-packages" in p]):
+    for distribution in metadata.distributions(path=SITE_PACKAGES):
         found[canonicalize_name(distribution.metadata["Name"])] = distribution.version
     return found
 
@@ -125,7 +131,7 @@ def test_a_file_two_distributions_install_holds_the_dependent_distributions_copy
     import hashlib
 
     owners: dict[str, list[tuple[metadata.Distribution, str]]] = {}
-    for distribution in metadata.distributions(path=[p for p in sys.path if "site-packages" in p]):
+    for distribution in metadata.distributions(path=SITE_PACKAGES):
         for file in distribution.files or []:
             if file.hash is not None and file.suffix == ".py":
                 owners.setdefault(str(file), []).append((distribution, file.hash.value))
