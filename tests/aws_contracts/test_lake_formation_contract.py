@@ -140,7 +140,7 @@ def test_each_role_may_make_its_calls(governed):
 
 def consumers(stage: Stage) -> dict[str, str]:
     found = {"quicksight": stage.roles["quicksight"][0]} if "quicksight" in stage.roles else {}
-    if arn := stage.lake.settings.governance.analysts_arn(ACCOUNT):
+    if arn := stage.lake.settings.governance.analysts_arn(stage.lake.settings.account or ACCOUNT):
         found["analysts"] = arn
     return found
 
@@ -180,7 +180,7 @@ def test_a_setting_lets_analysts_read_restricted_columns(tmp_path_factory):
     quicksight = {**CDK_CONTEXT["stages"]["prod"]["quicksight"], "enabled": False}
     lake = synthesize("prod", tmp_path_factory.mktemp("cdk-prod-analysts"), governance=governance, emr=emr, quicksight=quicksight)
     lf = LakeFormation.from_templates([lake.template_json(s) for s in ("storage", "catalog", "governance")], names(lake, "storage", "catalog"))
-    analysts = lake.settings.governance.analysts_arn(ACCOUNT)
+    analysts = lake.settings.governance.analysts_arn(lake.settings.account or ACCOUNT)
     database = lake_calls.curated_database(lake.settings)
     for dataset in lake.settings.datasets:
         assert lf.readable_columns(analysts, database, dataset.table) == (*(c.name for c in dataset.columns), dataset.partition)
@@ -191,7 +191,7 @@ def test_the_refusals_depend_on_the_grants_and_tags(governed):
     stage = stage_of(governed)
     settings = governed.settings
     database = lake_calls.curated_database(settings)
-    analysts = settings.governance.analysts_arn(ACCOUNT)
+    analysts = settings.governance.analysts_arn(settings.account or ACCOUNT)
     dataset = next(d for d in settings.datasets if hidden_columns(settings, d, "analysts"))
     column = hidden_columns(settings, dataset, "analysts")[0]
     untagged = dataclasses.replace(stage.lf, attached={k: v for k, v in stage.lf.attached.items() if k != ("column", database, dataset.table, column)})

@@ -3,7 +3,7 @@
 and the gate's four packs clean."""
 import pytest
 
-from tests.aws_contracts.iam_policy import ACCOUNT, allows, render, role_policies
+from tests.aws_contracts.iam_policy import ACCOUNT, REGION, allows, render, role_policies
 from tests.aws_contracts import lake_calls
 from tests.stacks.test_lake_access_contracts import key_arn, names
 
@@ -41,8 +41,9 @@ def test_the_data_lake_settings_append_the_configured_administrators(governed):
     assert properties["MutationType"] == "APPEND"
     assert set(properties) == {"MutationType", "Admins"}, "the account-wide defaults stay the account's"
     admins = {render(a["DataLakePrincipalIdentifier"], template) for a in properties["Admins"]}
-    expected = set(governed.settings.governance.admin_arns(ACCOUNT))
-    execution_role = f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-eu-west-1"
+    account, region = governed.settings.account or ACCOUNT, governed.settings.region or REGION
+    expected = set(governed.settings.governance.admin_arns(account))
+    execution_role = f"arn:aws:iam::{account}:role/cdk-hnb659fds-cfn-exec-role-{account}-{region}"
     if governed.settings.governance.cdk_execution_role_is_admin:
         expected.add(execution_role)
     assert admins == expected
