@@ -1,7 +1,7 @@
 # The two quickstart commands: `make synth` and `make test`. Everything they need is
 # installed from this repository's pinned files into .venv and node_modules.
 #
-# Deploying (README, "Deploying to a real account"): `make deploy STAGE=...` deploys every stack
+# Deploying (docs/deploying.md): `make deploy STAGE=...` deploys every stack
 # a fresh account can create; `make deploy-quicksight STAGE=...` checks the QuickSight
 # prerequisites, then deploys that stack; `make destroy STAGE=...`; `make e2e STAGE=pr42`
 # deploys an ephemeral stage, smoke-tests it and destroys it. Each deploys exactly the cloud
@@ -24,16 +24,17 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 # Nothing from the network after the first synth: no upgrade check (notices: --no-notices).
 export CDK_DISABLE_VERSION_CHECK := true
-# The browser of the embedding page's test (tests/embedding): Debian's package, never a
-# downloaded build. Point it at another Chromium or Chrome with `make test CHROMIUM=...`.
-CHROMIUM ?= /usr/bin/chromium
+# The browser of the embedding page's test (tests/embedding): any Chrome or Chromium, never a
+# downloaded build. scripts/find_chromium.sh takes CHROMIUM when set (`make test CHROMIUM=...`),
+# else looks on PATH and in /Applications, else installs Debian's chromium through apt-get.
+CHROMIUM ?=
 export CHROMIUM
 
 # pytest keeps the test modules it rewrites (and Python the project's modules) compiled in
 # __pycache__, so a second run skips that work; some machines switch it off in the environment.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench clean
+.PHONY: synth test test-fast deploy deploy-quicksight destroy e2e bench docs lock audit clean
 
 # A fresh cdk.out each time, so it holds only this stage's templates; the CLI's "Successfully
 # synthesized" / "Supply a stack id" lines are dropped (the summary below says where things are).
@@ -46,23 +47,23 @@ synth: $(VENV)/.runtime node_modules/.installed
 # More pytest options for either suite, e.g. PYTEST_FLAGS="-x --lf" (scripts/bench_suite.py adds
 # --durations). The full suite always runs the CDK's CloudFormation validation in its synths.
 PYTEST_FLAGS ?=
-test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+test: $(VENV)/.dev node_modules/.installed
 	@echo "test: the whole suite, two workers"
-	CDK_VALIDATION=true $(PYTHON) -m pytest -n 2 $(PYTEST_FLAGS)
+	CHROMIUM="$$(scripts/find_chromium.sh)"; export CHROMIUM; CDK_VALIDATION=true $(PYTHON) -m pytest -n 2 $(PYTEST_FLAGS)
 
 # The inner loop: everything but Spark, the notebook and template linting. pytest.ini's markers
 # leave out the first two and cfn-lint; CDK_VALIDATION=false has the tests' synths skip the CDK's
 # built-in CloudFormation validation, as `cdk synth --no-validation` does (cfn-lint's kind of
 # check, and half of the CDK's time in these tests). `make test` and `make synth` run both.
 FAST_TESTS := not spark and not notebook and not cfn_lint
-test-fast: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+test-fast: $(VENV)/.dev node_modules/.installed
 	@echo "test-fast: everything but Spark, the notebook and template linting (cfn-lint, CloudFormation validation), two workers"
-	CDK_VALIDATION=false $(PYTHON) -m pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_FLAGS)
+	CHROMIUM="$$(scripts/find_chromium.sh)"; export CHROMIUM; CDK_VALIDATION=false $(PYTHON) -m pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_FLAGS)
 
 deploy: synth
 	@echo "deploy: $$($(PLAN) stacks deploy)"
 	$(CDK) deploy --app cdk.out $(DEPLOY_FLAGS) $$($(PLAN) stacks deploy)
-	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (README, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
+	@if [ -n "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "next: load and curate data (docs/deploying.md, 'Deployment order'), then: make deploy-quicksight STAGE=$(STAGE)"; fi
 
 deploy-quicksight: synth
 	@if [ -z "$$($(PLAN) stacks deploy-quicksight)" ]; then echo "deploy-quicksight: stage $(STAGE) has no QuickSight stack (quicksight.enabled is false)"; exit 0; fi; \
@@ -78,42 +79,64 @@ destroy: synth
 e2e: $(VENV)/.dev node_modules/.installed
 	bash scripts/e2e.sh $(STAGE) $(or $(BASE_STAGE),dev)
 
-# Figures for the README's Benchmarks section (scripts, not timed tests): the suite's wall and
-# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second.
-bench: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
+# Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
+# CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each
+# script records its figures in docs/development/bench-results.json; the last line renders the page.
+bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
+	$(PYTHON) scripts/docs_pages.py --no-synth
 
+# The documentation site: rewrite the pages generated from code (settings, prices, benchmarks,
+# deploy plans), then build it into site/ with warnings as errors, as the Pages workflow does.
+docs: $(VENV)/.dev node_modules/.installed
+	$(PYTHON) scripts/docs_pages.py
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Python 3.11 or 3.12: the locks are resolved for them (numpy 1.26.4, the EMR nodes' pin, has no
+# wheels for 3.13).
 $(VENV)/.created:
+	@python3 -c 'import sys; sys.exit(0 if sys.version_info[:2] in ((3, 11), (3, 12)) else "error: python3 is %d.%d; this project needs Python 3.11 or 3.12 (set PATH so python3 is one of them)" % sys.version_info[:2])'
 	@echo "setup: creating $(VENV) (Python virtualenv)"
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
 	touch $@
 
+# Installs only from the locks, every distribution checked against its hashes (--require-hashes):
+# a distribution the lock does not name, or one whose file changed, fails the install.
+# requirements-dev.txt holds requirements.txt's versions too (make lock).
+PIP_INSTALL := $(PYTHON) -m pip install --quiet --disable-pip-version-check --require-hashes
+
 $(VENV)/.runtime: $(VENV)/.created requirements.txt
-	@echo "setup: installing the CDK app's Python packages from PyPI (a minute or two the first time)"
-	$(PYTHON) -m pip install --quiet -r requirements.txt
+	@echo "setup: installing the CDK app's Python packages from requirements.txt (a minute or two the first time)"
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
-	@echo "setup: installing the test tools (pytest, moto, cfn-lint, pyspark, actionlint; a few minutes the first time)"
-	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	@echo "setup: installing the test tools from requirements-dev.txt (pytest, moto, cfn-lint, pyspark, mkdocs; a few minutes the first time)"
+	$(PIP_INSTALL) -r requirements-dev.txt
 	touch $@
+
+# Run after changing requirements.in or requirements-dev.in (a direct dependency), or to take
+# newer transitive releases: resolves both locks with hashes, universal (Linux and macOS, Python
+# 3.11 and 3.12). The runtime lock constrains the development one, so both agree. Review the diff.
+LOCK := $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-strip-extras
+lock: $(VENV)/.dev
+	$(LOCK) $(LOCK_FLAGS) requirements.in -o requirements.txt
+	$(LOCK) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
+	@echo "lock: requirements.txt and requirements-dev.txt written; run make test, then commit the .in and .txt files together"
+
+# Known vulnerabilities in the locked Python distributions and the npm lock. Needs the advisory
+# services (PyPI's and npm's), so it runs in the scheduled dependency workflow, not in make test;
+# --strict fails on a distribution it could not check (pip-audit otherwise passes it silently).
+audit: $(VENV)/.dev node_modules/.installed
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --disable-pip --no-deps --require-hashes -r requirements-dev.txt
+	npm audit --omit=optional --audit-level=moderate
 
 node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
 	@echo "setup: installing the pinned CDK CLI from npm"
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Only when $(CHROMIUM) is missing: apt-get as root (or through sudo), about 15 s on this
-# project's machines (update and install of chromium with --no-install-recommends).
-$(CHROMIUM):
-	@echo "$@ is missing: installing Debian's chromium for the embedding page test (apt-get, ~15 s)"
-	@if [ "$$(id -u)" = 0 ]; then sudo=; elif command -v sudo >/dev/null; then sudo=sudo; \
-	else echo "error: run as root or install chromium yourself (apt-get install -y chromium), or set CHROMIUM=" >&2; exit 1; fi; \
-	$$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends chromium >/dev/null
-	@test -x $@ || { echo "error: $@ is still missing after the install; set CHROMIUM= to your Chromium" >&2; exit 1; }
-
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .cache site

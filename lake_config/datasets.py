@@ -116,6 +116,8 @@ class Column(_Frozen):
     maximum: Decimal | None = None
     exclusive_maximum: Decimal | None = None
     allowed: tuple[str | int | float | bool, ...] | None = None
+    # ODCS `classification` (e.g. restricted): the column's LF-tag where governance is on.
+    classification: str | None = None
 
     @property
     def derived(self) -> bool:
@@ -164,8 +166,13 @@ class Dataset(_Frozen):
     key: tuple[str, ...]
     allowed_lateness_days: int = 0
     named_queries: tuple[NamedQuery, ...] = ()
+<<<<<<< HEAD
     # The most raw data a daily run reads: sizes the step's Spark settings (lake_config/spark_sizing.py).
     size_class: str = spark_sizing.DEFAULT_SIZE_CLASS
+=======
+    # ODCS `domain`: an LF-tag of the dataset's tables where governance is on.
+    domain: str | None = None
+>>>>>>> main
 
     @property
     def raw_columns(self) -> tuple[Column, ...]:
@@ -327,7 +334,11 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
         key=tuple(prop["name"] for prop in keys),
         allowed_lateness_days=lateness,
         named_queries=_named_queries(extras.get("namedQueries", []), directory),
+<<<<<<< HEAD
         size_class=size,
+=======
+        domain=_tag_value(contract.get("domain"), "domain"),
+>>>>>>> main
     )
 
 
@@ -410,8 +421,17 @@ def _column(prop: dict, names: list[str]) -> Column:
         format=options.get("format"),
         normalize=normalize,
         allowed=allowed,
+        classification=_tag_value(prop.get("classification"), f"{where}.classification"),
         **rules,
     )
+
+
+def _tag_value(value: Any, where: str) -> str | None:
+    """A contract value that becomes an LF-tag value where governance is on (whose settings
+    check its form, lake_config.governance_settings); any string here."""
+    if value is not None and not isinstance(value, str):
+        raise _Invalid(f"{where} must be a string (got {value!r})")
+    return value
 
 
 def _partition_source(partition: dict, columns: dict[str, Column]) -> str:

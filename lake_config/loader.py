@@ -15,7 +15,13 @@ SHARED_KEYS = ("project", "datasets")
 # What an ephemeral stage (-c stage=<new> -c base_stage=<shipped>) always is, whatever its base:
 # nothing retained, nothing protected, and never the owner of the account's catalog encryption.
 EPHEMERAL = {"retain_data": False, "termination_protection": False}
-EPHEMERAL_SECTIONS = {"emr": {"termination_protection": False}, "catalog": {"manage_data_catalog_encryption": False}}
+# The account's data lake administrators are its base stage's to append: an ephemeral stage's
+# delete must not touch them (docs/governance.md).
+EPHEMERAL_SECTIONS = {
+    "emr": {"termination_protection": False},
+    "catalog": {"manage_data_catalog_encryption": False},
+    "governance": {"manage_data_lake_settings": False},
+}
 CATALOG_OWNER = ("catalog", "manage_data_catalog_encryption")
 
 

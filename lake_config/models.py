@@ -10,6 +10,7 @@ from lake_config.base import Section
 from lake_config.cron import CronExpression
 from lake_config.datasets import Dataset
 from lake_config.emr_settings import EmrSettings, NetworkSettings
+from lake_config.governance_settings import GovernanceSettings, contract_tag_problem
 from lake_config.names import bucket_name_problem
 from lake_config.monitoring_settings import REGIONS_WITHOUT_BUDGET_RESOURCE, MonitoringSettings
 from lake_config.pipeline_settings import PipelineSettings
@@ -25,14 +26,35 @@ class StorageSettings(Section):
     """Lifecycle of the lake buckets, in days. Minimums follow S3's transition rules."""
 
     # S3 moves objects to STANDARD_IA only after 30 days in STANDARD.
-    raw_infrequent_access_days: Annotated[int, Field(ge=30, le=3650)] = 30
+    raw_infrequent_access_days: Annotated[int, Field(ge=30, le=3650)] = Field(
+        30,
+        description="Days after which raw objects move to STANDARD_IA (S3 allows it after 30 days in STANDARD).",
+    )
     # An object must stay 30 days in STANDARD_IA before it moves on.
-    raw_glacier_ir_days: Annotated[int, Field(ge=60, le=3650)] = 90
-    curated_intelligent_tiering_days: Annotated[int, Field(ge=0, le=3650)] = 30
-    athena_results_expiration_days: Annotated[int, Field(ge=1, le=365)] = 7
-    access_logs_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 90
-    noncurrent_version_expiration_days: Annotated[int, Field(ge=1, le=3650)] = 30
-    abort_incomplete_multipart_upload_days: Annotated[int, Field(ge=1, le=30)] = 7
+    raw_glacier_ir_days: Annotated[int, Field(ge=60, le=3650)] = Field(
+        90,
+        description="Days after which raw objects move to GLACIER_IR; at least raw_infrequent_access_days + 30 (S3 keeps objects 30 days in STANDARD_IA).",
+    )
+    curated_intelligent_tiering_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        30,
+        description="Days after which curated objects move to INTELLIGENT_TIERING (0: at once).",
+    )
+    athena_results_expiration_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        7,
+        description="Days after which Athena query results are deleted.",
+    )
+    access_logs_expiration_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        90,
+        description="Days after which S3 access logs and EMR logs are deleted.",
+    )
+    noncurrent_version_expiration_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        30,
+        description="Days after which overwritten or deleted object versions are removed.",
+    )
+    abort_incomplete_multipart_upload_days: Annotated[int, Field(ge=1, le=30)] = Field(
+        7,
+        description="Days after which unfinished multipart uploads are aborted.",
+    )
 
     @model_validator(mode="after")
     def _glacier_after_infrequent_access(self):
@@ -47,43 +69,78 @@ class StorageSettings(Section):
 class CatalogSettings(Section):
     """Glue crawlers and catalog encryption."""
 
-    crawler_schedule: CronExpression = "cron(0 3 * * ? *)"
+    crawler_schedule: CronExpression = Field(
+        "cron(0 3 * * ? *)",
+        description="When each dataset's raw crawler runs (UTC): a Glue cron expression, six fields, '?' in exactly one of day-of-month and day-of-week.",
+    )
     # Data Catalog encryption is one setting per account and region, and a key pending deletion
     # makes what it encrypted unreadable: only a stage that retains its key may own it, and one
     # stage per account should (shipped: prod). See README, "Configuration reference".
-    manage_data_catalog_encryption: bool = False
+    manage_data_catalog_encryption: bool = Field(
+        False,
+        description="This stage owns the account's Data Catalog encryption (one stage per account and region; needs retain_data: true; never an ephemeral stage).",
+    )
 
 
 class AnalyticsSettings(Section):
     """Athena workgroup limits."""
 
     # Athena's floor for BytesScannedCutoffPerQuery is 10 MB.
-    bytes_scanned_cutoff_mb: Annotated[int, Field(ge=10, le=10_000_000)] = 1024
+    bytes_scanned_cutoff_mb: Annotated[int, Field(ge=10, le=10_000_000)] = Field(
+        1024,
+        description="Athena cancels a query of the workgroup that would scan more megabytes than this (Athena's floor is 10 MB).",
+    )
 
 
 class LakeSettings(Section):
     """Everything one stage needs. `stage` and `project` name every resource."""
 
-    stage: Annotated[str, Field(pattern=STAGE_NAME_PATTERN)]
-    project: Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)] = "datalake"
-    account: Annotated[str | None, Field(pattern=r"^\d{12}$")] = None
-    region: Annotated[str | None, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = None
+    stage: Annotated[str, Field(pattern=STAGE_NAME_PATTERN)] = Field(
+        description="The stage's name, chosen with -c stage=<name> (the key under cdk.json's stages).",
+    )
+    project: Annotated[str, Field(pattern=PROJECT_NAME_PATTERN)] = Field(
+        "datalake",
+        description="Prefix of every stack, bucket (<project>-<stage>-raw-<account>-<region>), Glue database and the SSM path; with the stage at most 18 characters together.",
+    )
+    account: Annotated[str | None, Field(pattern=r"^\d{12}$")] = Field(
+        None,
+        description="Pin the stage to this 12-digit account; unset: the account of the CLI's credentials.",
+    )
+    region: Annotated[str | None, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")] = Field(
+        None,
+        description="Pin the stage to this region; unset: the region of the CLI's credentials.",
+    )
     # Keep buckets and the key when the stack is deleted, and protect the stacks.
-    retain_data: bool = True
-    termination_protection: bool = True
-    storage: StorageSettings = StorageSettings()
-    catalog: CatalogSettings = CatalogSettings()
-    analytics: AnalyticsSettings = AnalyticsSettings()
-    network: NetworkSettings = NetworkSettings()
-    emr: EmrSettings = EmrSettings()
-    quicksight: QuickSightSettings = QuickSightSettings()
-    studio: StudioSettings = StudioSettings()
-    pipeline: PipelineSettings = PipelineSettings()
-    monitoring: MonitoringSettings = MonitoringSettings()
+    retain_data: bool = Field(
+        True,
+        description="Keep the buckets, the key and the Glue databases when a stack is deleted (false: buckets are emptied and deleted, the key gets the 7-day window).",
+    )
+    termination_protection: bool = Field(True, description="CloudFormation termination protection on every stack of the stage.")
+    storage: StorageSettings = Field(StorageSettings(), description="Lifecycle of the lake buckets.")
+    catalog: CatalogSettings = Field(CatalogSettings(), description="Glue crawlers and Data Catalog encryption.")
+    analytics: AnalyticsSettings = Field(AnalyticsSettings(), description="The Athena workgroup's limits.")
+    network: NetworkSettings = Field(NetworkSettings(), description="The VPC of the EMR clusters: created, or an existing one.")
+    emr: EmrSettings = Field(EmrSettings(), description="The EMR on EC2 curation cluster.")
+    quicksight: QuickSightSettings = Field(QuickSightSettings(), description="QuickSight data sources, datasets and dashboards.")
+    studio: StudioSettings = Field(StudioSettings(), description="EMR Studio and its interactive cluster.")
+    pipeline: PipelineSettings = Field(PipelineSettings(), description="The scheduled curation pipeline (Step Functions).")
+    monitoring: MonitoringSettings = Field(
+        MonitoringSettings(),
+        description="Alarms, failure notifications and the monthly budget.",
+    )
+    governance: GovernanceSettings = Field(
+        GovernanceSettings(),
+        description="The permission model: iam (default), Lake Formation hybrid access mode, or Lake Formation (docs/governance.md).",
+    )
     # Loaded from datasets/<name>/contract.odcs.yaml by the loader (names from context `datasets`).
-    datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)]
+    datasets: Annotated[tuple[Dataset, ...], Field(min_length=1)] = Field(
+        description="The stage's datasets, loaded from datasets/<name>/contract.odcs.yaml for each name in cdk.json's datasets.",
+    )
     # Set by the loader for `-c stage=<new> -c base_stage=<shipped>`: an ephemeral stage.
-    base_stage: Annotated[str | None, Field(pattern=STAGE_NAME_PATTERN)] = None
+    base_stage: Annotated[str | None, Field(pattern=STAGE_NAME_PATTERN)] = Field(
+        None,
+        description="The shipped stage an ephemeral stage derives from (-c base_stage=<stage>); a command-line context key, never a setting.",
+    )
 
     @model_validator(mode="after")
     def _names_fit_and_catalog_owner_keeps_its_key(self):
@@ -118,6 +175,12 @@ class LakeSettings(Section):
                 f"monitoring.budget.enabled must be false in {self.region}: its CloudFormation has no AWS::Budgets::Budget "
                 "(create the budget from a stage in another region, or in the Billing console)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _contracts_can_be_tagged(self):
+        if self.governance.governed and (problem := contract_tag_problem(self.datasets)):
+            raise ValueError(problem)
         return self
 
     def dataset(self, name: str) -> Dataset:

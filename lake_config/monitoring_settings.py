@@ -1,5 +1,5 @@
-"""Settings of alarms, notifications, the budget and the dashboard (reference: README,
-"What you are told when it breaks" and "What it costs")."""
+"""Settings of alarms, notifications, the budget and the dashboard (reference: docs/monitoring.md
+and docs/cost.md)."""
 import re
 from typing import Annotated
 
@@ -22,18 +22,33 @@ EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-
 class BudgetSettings(Section):
     """A monthly cost budget on the stage's `project` and `stage` cost-allocation tags."""
 
-    enabled: bool = True
-    monthly_limit_usd: Annotated[int, Field(ge=1, le=1_000_000)] = 40
+    enabled: bool = Field(
+        True,
+        description="Create the monthly cost budget (false in regions whose CloudFormation has no AWS::Budgets::Budget).",
+    )
+    monthly_limit_usd: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        40,
+        description="The monthly limit in USD the notifications are relative to.",
+    )
     # Notified when the month's forecast passes this share of the limit (actual spend: at 100%).
-    forecast_threshold_percent: Annotated[int, Field(ge=1, le=1000)] = 80
+    forecast_threshold_percent: Annotated[int, Field(ge=1, le=1000)] = Field(
+        80,
+        description="Notify when the month's forecast passes this share of the limit (actual spend: at 100%).",
+    )
 
 
 class MonitoringSettings(Section):
     """Where the stage's alarms and failure notifications go."""
 
     # Each address gets an SNS confirmation e-mail first; nothing is delivered until it is confirmed.
-    notification_emails: list[str] = []
-    budget: BudgetSettings = BudgetSettings()
+    notification_emails: list[str] = Field(
+        [],
+        description="E-mail addresses subscribed to <prefix>-alerts, each once; each must confirm SNS's subscription e-mail first.",
+    )
+    budget: BudgetSettings = Field(
+        BudgetSettings(),
+        description="The monthly budget on the stage's project and stage cost-allocation tags.",
+    )
 
     @field_validator("notification_emails")
     @classmethod

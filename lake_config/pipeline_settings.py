@@ -1,4 +1,4 @@
-"""Settings of the scheduled curation pipeline (reference: README, "The pipeline: what runs when").
+"""Settings of the scheduled curation pipeline (reference: docs/pipeline.md).
 
 The pipeline is a Step Functions state machine; EventBridge Scheduler starts it. Every duration
 here bounds how long a cluster can run (and bill) when something hangs.
@@ -49,16 +49,28 @@ def scheduler_cron_problem(expression: str) -> str | None:
 class ScheduleSettings(Section):
     """When EventBridge Scheduler starts the pipeline; `enabled: false` keeps the schedule, disabled."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="The daily run is on (false: the schedule exists, disabled).")
     # After the crawlers' nightly runs (catalog.crawler_schedule, UTC), in `timezone`.
-    cron: str = "cron(0 4 * * ? *)"
-    timezone: str = "UTC"
+    cron: str = Field(
+        "cron(0 4 * * ? *)",
+        description="When the pipeline runs: an EventBridge Scheduler cron, six fields, '?' in day-of-month or day-of-week.",
+    )
+    timezone: str = Field("UTC", description="The cron's IANA time zone.")
     # Scheduler may start the run up to this many minutes late, spreading load; 0 starts on the minute.
-    flexible_window_minutes: Annotated[int, Field(ge=0, le=1440)] = 15
+    flexible_window_minutes: Annotated[int, Field(ge=0, le=1440)] = Field(
+        15,
+        description="Scheduler may start up to this many minutes late (0: on the minute).",
+    )
     # If StartExecution fails (throttling, a deleted state machine), Scheduler retries with backoff,
     # then puts the event on the dead-letter queue.
-    retry_attempts: Annotated[int, Field(ge=0, le=185)] = 3
-    max_event_age_minutes: Annotated[int, Field(ge=1, le=1440)] = 60
+    retry_attempts: Annotated[int, Field(ge=0, le=185)] = Field(
+        3,
+        description="Scheduler's retries of a failed start before the event goes to the dead-letter queue.",
+    )
+    max_event_age_minutes: Annotated[int, Field(ge=1, le=1440)] = Field(
+        60,
+        description="How long Scheduler keeps retrying a start.",
+    )
 
     @field_validator("cron")
     @classmethod
@@ -84,22 +96,46 @@ def _time_zones() -> frozenset[str]:
 class PipelineSettings(Section):
     """The state machine: its bounds, retries and logs. It exists whenever emr.enabled is true."""
 
-    schedule: ScheduleSettings = ScheduleSettings()
+    schedule: ScheduleSettings = Field(ScheduleSettings(), description="When EventBridge Scheduler starts the pipeline.")
     # The whole run: past it, Step Functions stops the execution and the cleanup terminates its cluster.
-    timeout_minutes: Annotated[int, Field(ge=30, le=1440)] = 240
+    timeout_minutes: Annotated[int, Field(ge=30, le=1440)] = Field(
+        240,
+        description="The whole run; past it the run is TIMED_OUT and the sweeper ends its cluster. Must exceed cluster_start_timeout_minutes + step_timeout_minutes.",
+    )
     # One curation step: past it, the step is cancelled and reported as TIMED_OUT.
-    step_timeout_minutes: Annotated[int, Field(ge=5, le=720)] = 120
+    step_timeout_minutes: Annotated[int, Field(ge=5, le=720)] = Field(
+        120,
+        description="A curation step without a result by then is cancelled and reported TIMED_OUT.",
+    )
     # A transient cluster that is not WAITING by then is terminated and the run fails.
-    cluster_start_timeout_minutes: Annotated[int, Field(ge=10, le=120)] = 45
-    poll_seconds: Annotated[int, Field(ge=10, le=600)] = 60
+    cluster_start_timeout_minutes: Annotated[int, Field(ge=10, le=120)] = Field(
+        45,
+        description="A transient cluster not WAITING by then is terminated and the run fails.",
+    )
+    poll_seconds: Annotated[int, Field(ge=10, le=600)] = Field(
+        60,
+        description="How often the run looks at the cluster, a step, the crawl, a check; at most half of step_timeout_minutes.",
+    )
     # A transient cluster that EMR could not give capacity (spot or on-demand) is created again,
     # after capacity_retry_minutes, doubling each time.
-    capacity_retries: Annotated[int, Field(ge=0, le=5)] = 2
-    capacity_retry_minutes: Annotated[int, Field(ge=1, le=60)] = 5
-    tracing: bool = True
-    log_retention_days: LogRetentionDays = 90
+    capacity_retries: Annotated[int, Field(ge=0, le=5)] = Field(
+        2,
+        description="New clusters after EMR found no capacity (spot or on-demand).",
+    )
+    capacity_retry_minutes: Annotated[int, Field(ge=1, le=60)] = Field(
+        5,
+        description="First wait before such a retry (doubling each time).",
+    )
+    tracing: bool = Field(True, description="X-Ray tracing of the state machines.")
+    log_retention_days: LogRetentionDays = Field(
+        90,
+        description="Retention of the state machines' and the cluster function's logs: a CloudWatch Logs retention period.",
+    )
     # How often the sweeper looks for pipeline clusters whose run has ended.
-    sweep_interval_minutes: Annotated[int, Field(ge=15, le=1440)] = 60
+    sweep_interval_minutes: Annotated[int, Field(ge=15, le=1440)] = Field(
+        60,
+        description="How often the sweeper looks for pipeline clusters whose run has ended.",
+    )
 
     @model_validator(mode="after")
     def _bounds_fit(self):

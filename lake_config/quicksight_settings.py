@@ -1,7 +1,7 @@
 """Settings of the QuickSight layer: the switch, the principals, the edition, how the datasets are
 served, and the dashboards built on them.
 
-Reference: the README (QuickSight), "Configuration reference".
+Reference: docs/quicksight.md and docs/reference/configuration.md (generated from these models).
 """
 import functools
 import importlib.resources
@@ -48,13 +48,22 @@ Weekday = Literal["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATUR
 class RefreshSettings(Section):
     """When SPICE re-imports the dataset (ignored in DIRECT_QUERY mode, which has nothing to refresh)."""
 
-    interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = "DAILY"
+    interval: Literal["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] = Field(
+        "DAILY",
+        description="SPICE refresh frequency (full refresh); HOURLY needs Enterprise edition.",
+    )
     # After the nightly crawl (02:00 / 03:00 UTC), so the refresh sees the new partition.
-    time_of_day: str = "05:00"
-    timezone: str = "UTC"
-    day_of_week: Weekday | None = None
+    time_of_day: str = Field(
+        "05:00",
+        description="When the refresh runs, HH:MM 24-hour (not used for HOURLY); after the nightly crawl.",
+    )
+    timezone: str = Field("UTC", description="IANA time zone of time_of_day, e.g. Europe/Berlin.")
+    day_of_week: Weekday | None = Field(None, description="Required with WEEKLY, allowed only with it.")
     # QuickSight accepts days 1-28 (every month has them).
-    day_of_month: Annotated[int, Field(ge=1, le=28)] | None = None
+    day_of_month: Annotated[int, Field(ge=1, le=28)] | None = Field(
+        None,
+        description="Required with MONTHLY, allowed only with it (1-28: every month has them).",
+    )
 
     @field_validator("time_of_day")
     @classmethod
@@ -85,9 +94,15 @@ class RowLevelSecuritySettings(Section):
     `columns` maps a dataset to the text columns of its curated table that rules restrict; the
     stage's settings check the names against the datasets (lake_config.models)."""
 
-    enabled: bool = False
-    principal_column: Literal["GroupName", "UserName"] = "GroupName"
-    columns: dict[str, list[str]] = {}
+    enabled: bool = Field(
+        False,
+        description="Rules tables, rules datasets and GRANT_ACCESS row-level security on the datasets in columns (Enterprise edition).",
+    )
+    principal_column: Literal["GroupName", "UserName"] = Field("GroupName", description="Whether the rules name groups or users.")
+    columns: dict[str, list[str]] = Field(
+        {},
+        description="Dataset name -> distinct text columns of its curated table that the rules restrict, in CSV order after the principal column, e.g. {\"sales\": [\"country\"]}; required when enabled.",
+    )
 
     @model_validator(mode="after")
     def _columns_when_enabled(self):
@@ -105,9 +120,12 @@ class RowLevelSecuritySettings(Section):
 class EmbeddingSettings(Section):
     """Where the dashboards may be embedded (`lakeops quicksight embed-url`); empty: nowhere."""
 
-    allowed_domains: list[str] = []
+    allowed_domains: list[str] = Field(
+        [],
+        description="Up to 3 pages that may embed a dashboard: https://<host>[:port], https://*.<host> or http://localhost[:port]; empty: lakeops quicksight embed-url refuses.",
+    )
     # GenerateEmbedUrlForRegisteredUser accepts 15-600 minutes.
-    session_lifetime_minutes: Annotated[int, Field(ge=15, le=600)] = 60
+    session_lifetime_minutes: Annotated[int, Field(ge=15, le=600)] = Field(60, description="How long an embedded session lasts.")
 
     @field_validator("allowed_domains")
     @classmethod
@@ -126,13 +144,19 @@ class EmbeddingSettings(Section):
 class DashboardSettings(Section):
     """The analyses and dashboards of `datasets/<name>/dashboard.json`, one per dataset that has one."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="An analysis and a dashboard for each dataset with a datasets/<name>/dashboard.json.")
     # Readers may download a visual's data as CSV from the published dashboard.
-    export_to_csv: bool = False
+    export_to_csv: bool = Field(
+        False,
+        description="Readers may export a visual's data to CSV from the dashboard (hidden fields never are).",
+    )
     # Forecasts on line charts and insight visuals (autonarratives): Enterprise edition only.
     # Off, the stack leaves both out of the definitions.
-    ml_insights: bool = True
-    embedding: EmbeddingSettings = EmbeddingSettings()
+    ml_insights: bool = Field(
+        True,
+        description="Keep the forecasts and insight visuals (autonarratives) of the definitions; false leaves them out (required on STANDARD).",
+    )
+    embedding: EmbeddingSettings = Field(EmbeddingSettings(), description="Where the dashboards may be embedded.")
 
 
 class QuickSightSettings(Section):
@@ -141,17 +165,41 @@ class QuickSightSettings(Section):
     `edition` is the one of the account's subscription; a feature that edition lacks is refused here
     (row-level security, hourly refresh, ML insights and embedding need Enterprise)."""
 
-    enabled: bool = False
-    identity_region: Annotated[str | None, Field(validate_default=True)] = None
-    owner_principal: Annotated[str | None, Field(validate_default=True)] = None
+    enabled: bool = Field(False, description="Off: no QuickSight stack. On: identity_region and owner_principal are required.")
+    identity_region: Annotated[str | None, Field(validate_default=True)] = Field(
+        None,
+        description="Region of the QuickSight users and groups (where you subscribed); must be the region in owner_principal.",
+    )
+    owner_principal: Annotated[str | None, Field(validate_default=True)] = Field(
+        None,
+        description="QuickSight user or group ARN in the default namespace of the identity region ({account} is replaced by the deploying account); gets the owner actions on every data source, dataset, analysis and dashboard.",
+    )
     # Viewer access to the published dashboards; unset, only the owners see them.
-    readers_principal: str | None = None
-    edition: Edition = "ENTERPRISE"
-    import_mode: Literal["SPICE", "DIRECT_QUERY"] = "SPICE"
-    refresh: RefreshSettings = RefreshSettings()
-    s3_source: bool = True
-    row_level_security: RowLevelSecuritySettings = RowLevelSecuritySettings()
-    dashboards: DashboardSettings = DashboardSettings()
+    readers_principal: str | None = Field(
+        None,
+        description="Same form as owner_principal; gets the viewer actions on every dashboard. Unset: only the owners see them.",
+    )
+    edition: Edition = Field(
+        "ENTERPRISE",
+        description="The edition of the account's subscription; STANDARD refuses row-level security, HOURLY refresh, ml_insights and embedding domains.",
+    )
+    import_mode: Literal["SPICE", "DIRECT_QUERY"] = Field(
+        "SPICE",
+        description="SPICE: datasets imported into QuickSight's store and refreshed; DIRECT_QUERY: every visual queries Athena.",
+    )
+    refresh: RefreshSettings = Field(RefreshSettings(), description="When SPICE re-imports each dataset.")
+    s3_source: bool = Field(
+        True,
+        description="Create the S3 data source over quicksight/manifests/files.json; the manifest must be uploaded before deploying.",
+    )
+    row_level_security: RowLevelSecuritySettings = Field(
+        RowLevelSecuritySettings(),
+        description="Which rows of a dataset each reader sees.",
+    )
+    dashboards: DashboardSettings = Field(
+        DashboardSettings(),
+        description="The analyses and dashboards defined in datasets/<name>/dashboard.json.",
+    )
 
     @field_validator("identity_region")
     @classmethod

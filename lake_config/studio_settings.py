@@ -1,6 +1,6 @@
 """Settings of EMR Studio and the interactive cluster its Workspaces attach to.
 
-Reference: the README, "Interactive analysis: EMR Studio".
+Reference: docs/studio.md.
 """
 from typing import Annotated, Literal
 
@@ -33,16 +33,34 @@ class StudioSettings(Section):
     assigned to the Studio with the user role and that same policy as their session policy.
     """
 
-    enabled: bool = False
-    auth_mode: Literal["IAM", "SSO"] = "IAM"
-    user_role_names: list[RoleName] = []
-    identity_center_instance_arn: Annotated[str | None, Field(pattern=IDENTITY_CENTER_INSTANCE)] = None
-    identity_center_users: list[IdentityName] = []
-    identity_center_groups: list[IdentityName] = []
+    enabled: bool = Field(
+        False,
+        description="The Studio and interactive stacks; needs emr.enabled and, if the stage pins a region, one where EMR Studio exists.",
+    )
+    auth_mode: Literal["IAM", "SSO"] = Field(
+        "IAM",
+        description="IAM: analysts use their own IAM identities; SSO: IAM Identity Center users and groups.",
+    )
+    user_role_names: list[RoleName] = Field([], description="IAM mode: IAM role names that get the Studio user policy.")
+    identity_center_instance_arn: Annotated[str | None, Field(pattern=IDENTITY_CENTER_INSTANCE)] = Field(
+        None,
+        description="SSO mode: the Identity Center instance (arn:aws:sso:::instance/ssoins-...).",
+    )
+    identity_center_users: list[IdentityName] = Field(
+        [],
+        description="SSO mode: Identity Center users assigned to the Studio (users or groups: at least one).",
+    )
+    identity_center_groups: list[IdentityName] = Field([], description="SSO mode: Identity Center groups assigned to the Studio.")
     # Workspaces may reach public Git hosts on 443 (through the NAT); off keeps them inside the VPC.
-    git_repositories: bool = False
+    git_repositories: bool = Field(
+        False,
+        description="Workspaces may reach public Git hosts on 443 (through the NAT); off keeps them inside the VPC.",
+    )
     # The interactive cluster ends itself after this long without work (EMR accepts 60-604800 s).
-    idle_timeout_seconds: Annotated[int, Field(ge=60, le=604800)] = 3600
+    idle_timeout_seconds: Annotated[int, Field(ge=60, le=604800)] = Field(
+        3600,
+        description="Idle auto-termination of the interactive cluster.",
+    )
 
     @model_validator(mode="after")
     def _one_way_in(self):

@@ -14,6 +14,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lakeops import athena, emr, glue, pipeline, quality, quicksight_check, s3data, smoke, status
+from lakeops.access_command import access_command
 from lakeops.aws import explain_client_error
 from lakeops.context import Lake
 from lakeops.errors import LakeOpsError, error_with_exit_code
@@ -253,3 +254,4 @@ def check_quicksight(lake: Lake, account_id, subscription_only, print_manifest, 
 
 # `quicksight export | diff | embed-url` (lakeops.quicksight_dashboards).
 cli.add_command(quicksight_group)
+cli.add_command(access_command)

@@ -87,9 +87,12 @@ def usable_cluster(lake, emr, timeout: float) -> dict:
 
 def _new_cluster_hint(lake) -> str:
     stack = lake.resources.publisher(CLUSTER_PARAM)
+    # Other stacks read the EMR stack's outputs through weak references, which CloudFormation
+    # resolves only when it deploys them: deploy the whole stage after recreating it.
     return (
-        f"Get a new cluster by recreating stack {stack}: "
-        f"'cdk destroy {stack} -c stage={lake.stage.name} && cdk deploy {stack} -c stage={lake.stage.name}' "
+        f"Get a new cluster by recreating stack {stack}, then deploying the whole stage (the stacks that read its "
+        f"outputs keep the old values until they are deployed again): "
+        f"'cdk destroy {stack} -c stage={lake.stage.name} && make deploy STAGE={lake.stage.name}' "
         f"(it republishes {lake.stage.parameter_name(CLUSTER_PARAM)})."
     )
 

@@ -10,7 +10,7 @@ first import of the curated table. `make deploy-quicksight` runs this before dep
 
 The command itself is `check-quicksight` in lakeops.cli, which shares the CLI's discovery,
 clients and exit codes; this module holds the checks. Without --account-id the account comes
-from STS. `--print-manifest` prints the manifest to upload (the README (QuickSight)).
+from STS. `--print-manifest` prints the manifest to upload (docs/quicksight.md, 'The manifest').
 """
 from dataclasses import dataclass
 
@@ -24,7 +24,7 @@ from lakeops.errors import EXIT_ACCESS_DENIED, EXIT_FAILED
 # QuickSight returns (the Terraform AWS provider waits on the same ones).
 ACTIVE = {"ACCOUNT_CREATED", "OK"}
 PENDING = {"SIGNUP_ATTEMPT_IN_PROGRESS"}
-SETUP = "the README (QuickSight), 'One-time account setup'"
+SETUP = "docs/quicksight.md, 'One-time account setup'"
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def check_manifest(s3, bucket: str, key: str = S3_MANIFEST_KEY) -> Verdict:
         s3.head_object(Bucket=bucket, Key=key)
     except ClientError as err:
         if error_code(err) in {"404", "NoSuchKey", "NotFound"}:
-            return _failed(f"no manifest at {where}: upload it before deploying (--print-manifest; the README (QuickSight)).")
+            return _failed(f"no manifest at {where}: upload it before deploying (--print-manifest; docs/quicksight.md, 'The manifest').")
         if is_access_denied(err):
             return _failed(
                 f"access denied reading {where}: you need s3:GetObject there "
@@ -93,7 +93,7 @@ def check_table(glue, database: str, table: str) -> Verdict:
         partitions = glue.get_partitions(DatabaseName=database, TableName=table, MaxResults=1).get("Partitions", [])
     except ClientError as err:
         if error_code(err) == "EntityNotFoundException":
-            return _failed(f"no table {where} yet: load and curate data first (upload-sample, run-job; the README, 'Deployment order').")
+            return _failed(f"no table {where} yet: load and curate data first (upload-sample, run-job; docs/deploying.md, 'Deployment order').")
         if is_access_denied(err):
             return _failed(f"access denied reading the Glue table {where}: you need glue:GetTable and glue:GetPartitions.", err)
         return _failed(f"could not read the Glue table {where}: {err}", err)

@@ -13,7 +13,7 @@ edit becomes a reviewable diff. `diff` shows what differs without writing. `embe
 ML anomaly detection is not part of the definition API: botocore's QuickSight model has no
 member for it (only the user capability `AddOrRunAnomalyDetectionForAnalyses`), and botocore
 keeps only modelled members of a response, so an export cannot carry it. Add it in the console
-after each deployment (the README, "Anomaly detection").
+after each deployment (docs/quicksight.md, "Anomaly detection (console only)").
 
 The stage's settings come from the repository's cdk.json, like `cdk synth`.
 """
@@ -171,7 +171,7 @@ def _insights_without_computations(definition: dict) -> list[str]:
                 warnings.append(
                     f"insight visual {visual['InsightVisual']['VisualId']!r} has a computation the definition API does not "
                     "describe (ML anomaly detection is one): the file cannot keep it; add it again in the console after "
-                    "deploying (README, 'Anomaly detection')"
+                    "deploying (docs/quicksight.md, 'Anomaly detection (console only)')"
                 )
     return warnings
 
@@ -248,7 +248,7 @@ def quicksight_group():
 def export_command(lake: Lake, name: str, published: bool, output: Path | None, account_id: str | None):
     """Write the live definition to datasets/NAME/dashboard.json, with the repository's placeholders.
 
-    Anomaly detection cannot be exported: the definition API has no place for it (the README).
+    Anomaly detection cannot be exported: the definition API has no place for it (docs/quicksight.md).
     """
     stage = _stage(lake, account_id)
     result = export(lake.client("quicksight"), stage, name, "dashboard" if published else "analysis")

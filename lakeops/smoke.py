@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from botocore.exceptions import ClientError
 
-from lakeops import athena, emr, glue, pipeline, s3data
+from lakeops import access, athena, emr, glue, pipeline, s3data
 from lakeops.aws import error_code, explain_client_error
 from lakeops.discovery import dataset_param
 from lakeops.errors import LakeOpsError
@@ -56,6 +56,7 @@ class SmokeTest:
         transient = self.lake.resources.get("emr/mode") == "transient"
         # Report every missing parameter before changing anything in the account.
         self.lake.require(*stage_params(self.lake), *(dataset_param(d.name, p) for d in self.datasets for p in ("raw-crawler", "curated-table")))
+        self._governance_step()
         smokes = [_DatasetSmoke(self, dataset) for dataset in self.datasets]
         if not transient:
             for smoke in smokes:
@@ -71,6 +72,16 @@ class SmokeTest:
                 smoke.failed = True
             smoke.after_curation()
         return self.checks
+
+    def _governance_step(self) -> None:
+        """A governed stage: no opted-in consumer (analysts, QuickSight) may read a restricted column."""
+        if (self.lake.resources.get(access.MODE) or "iam") == "iam":
+            return
+        try:
+            self.checks.append(Check("governance", "PASS", access.check_restricted_hidden(self.lake)))
+        except LakeOpsError as err:
+            self.error = self.error or err
+            self.checks.append(Check("governance", "FAIL", str(err).splitlines()[0]))
 
     def _pipeline_step(self) -> bool:
         """One pipeline run for every dataset; False (and the rest SKIPPED) when it did not succeed."""

@@ -81,7 +81,7 @@ def _cluster(lake, cluster_id: str) -> str:
     return f"state {status['State']}" + (f" ({reason})" if reason else "")
 
 
-# Renew the generated TLS certificate before it expires (README, "Renewing the TLS certificate").
+# Renew the generated TLS certificate before it expires (docs/emr.md, "Renewing the TLS certificate").
 RENEW_WITHIN_DAYS = 30
 TLS_PARAM = "emr/tls-certificate-not-after"
 
@@ -95,7 +95,7 @@ def _tls_certificate(lake, not_after: str, now: datetime.datetime | None = None)
     days = (expires - (now or datetime.datetime.now(datetime.UTC))).days
     detail = f"self-signed, valid until {expires:%Y-%m-%d} ({days} days)"
     if days < RENEW_WITHIN_DAYS:
-        raise _Expiring(f"{detail}: renew it, raise emr.tls_certificate_generation and deploy (README, 'Renewing the TLS certificate')")
+        raise _Expiring(f"{detail}: renew it, raise emr.tls_certificate_generation and deploy (docs/emr.md, 'Renewing the TLS certificate')")
     return detail
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Benchmark the generic curation job on every shipped dataset against the engine's floor.
 
-Prints Markdown and writes the same figures to docs/generated/bench_curation.json (the docs
-render their tables from it). For each dataset: the shipped sample, then each `--rows` size
+Prints Markdown and records the same figures in docs/development/bench-results.json
+(scripts/bench_results.py; sections `curation`, the samples and query bytes, and
+`curation_floor`, the ratios), which the docs render. For each dataset: the shipped sample, then each `--rows` size
 of raw rows made by scripts/generate_sample_data.py (its command line) into a temporary
 folder, never into the repository.
 
@@ -50,11 +51,11 @@ sys.path.insert(0, str(REPO))
 
 from lake_config import load_settings  # noqa: E402
 from lake_config.datasets import curation_step_arguments  # noqa: E402
+from scripts.bench_results import RESULTS, record  # noqa: E402
 from tests.spark_jobs.fingerprint import differences, run_fingerprint  # noqa: E402
 
 RAW_BUCKET, CURATED_BUCKET = "raw-bucket", "curated-bucket"
 GENERATOR = REPO / "scripts" / "generate_sample_data.py"
-RESULTS = REPO / "docs" / "generated" / "bench_curation.json"
 RUN_ID = "reference"  # the run id of the fingerprints in tests/spark_jobs/reference/
 CONTEXT = json.loads((REPO / "cdk.json").read_text())["context"]
 
@@ -303,7 +304,7 @@ def main(argv=None):
     parser.add_argument("--before-job", help="an older curate.py to alternate with, for before/after figures")
     parser.add_argument("--fingerprints", help="write the job's output fingerprints (per input) to FILE")
     parser.add_argument("--compare", help="fingerprints FILE of an older job: fail on any difference")
-    parser.add_argument("--results", default=str(RESULTS), help="JSON results file (default: %(default)s)")
+    parser.add_argument("--no-record", action="store_true", help=f"do not record the figures in {RESULTS.name}")
     args = parser.parse_args(argv)
     sizes = [int(n) for n in args.rows.split(",") if int(n)]
 
@@ -355,12 +356,18 @@ def main(argv=None):
             spark.stop()
     print_ratios(ratios, machine)
     print_tables(results, startup, args.master)
-    if args.results and ratios:
-        Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.results).write_text(json.dumps({
-            "machine": machine, "spark_session": {"master": args.master, "driver_memory": "2g", "shuffle_partitions": 4},
-            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": ratios}, indent=1) + "\n")
-        print("results: %s" % args.results, file=sys.stderr)
+    if not args.no_record:
+        record("curation", {"master": args.master, "startup": "%.1f s" % startup, "runs": [
+            {"dataset": r["dataset"], "label": r["label"], "rows_read": r["report"]["rows_read"], "raw_bytes": r["raw_bytes"],
+             "times": r["times"], "rows_written": r["report"]["rows_written"], "rows_rejected": r["report"]["rows_rejected"],
+             "duplicates_removed": r["report"]["duplicates_removed"],
+             "queries": [{"query": name, "partitions": days, "columns": list(columns), "raw": raw, "whole": whole, "chunks": chunks}
+                         for name, days, columns, raw, whole, chunks in r["queries"]]}
+            for r in results]})
+        if ratios:
+            record("curation_floor", {"spark_session": {"master": args.master, "driver_memory": "2g", "shuffle_partitions": 4},
+                                      "host": machine, "results": ratios})
+        print("recorded in %s" % RESULTS, file=sys.stderr)
     if args.fingerprints:
         Path(args.fingerprints).write_text(json.dumps(fingerprints, indent=1, sort_keys=True) + "\n")
     if mismatches:

@@ -18,6 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_results import record  # noqa: E402
 # pytest's options for the benchmark: no cache (each run starts alike), the slowest tests listed.
 FLAGS = "-q -p no:cacheprovider --durations=10"
 DURATION = re.compile(r"^(\d+\.\d+)s (setup|call|teardown)\s+(\S+)$")
@@ -64,6 +67,11 @@ def main() -> None:
     print("|---:|---|---|")
     for seconds, phase, test in results["make test"][-1]["slowest"]:
         print(f"| {seconds:.2f} | {phase} | `{test}` |")
+    record("suite", {
+        "targets": [{"command": name, "tests": found[-1]["summary"], "walls": [r["wall"] for r in found], "cpus": [r["cpu"] for r in found]}
+                    for name, found in results.items()],
+        "slowest": [[seconds, phase, f"`{test}`"] for seconds, phase, test in results["make test"][-1]["slowest"]],
+    })
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = Path(sys.executable)
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_results import record  # noqa: E402
 
 
 def synth_seconds(app_command: str | None, outdir: str) -> float:
@@ -43,6 +46,7 @@ def main() -> None:
     print(f"| data lake, all stacks, 4 nag packs | {lake_median:.2f} | {', '.join(f'{s:.2f}' for s in lake)} |")
     print(f"| one bucket, no nag | {baseline_median:.2f} | {', '.join(f'{s:.2f}' for s in baseline)} |")
     print(f"\nratio: {lake_median / baseline_median:.2f}x")
+    record("synth", {"lake": lake, "one_bucket": baseline})
 
 
 if __name__ == "__main__":

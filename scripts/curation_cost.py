@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """What curating a 100 GB day would take on the stage's EMR fleet, from the measured rows/s per core.
 
-Reads the benchmark's results (docs/generated/bench_curation.json, written by
-scripts/bench_spark_job.py) and the stage's EMR settings (cdk.json), and prints Markdown and
-writes docs/generated/curation_cost.json. The arithmetic, per dataset:
+Reads the benchmark's results (section `curation_floor` of docs/development/bench-results.json,
+recorded by scripts/bench_spark_job.py) and the stage's EMR settings (cdk.json), and prints Markdown and
+records it (section `curation_cost`). The arithmetic, per dataset:
 
     raw bytes per row   = raw bytes / raw rows of the largest measured set
     rows                = day bytes / raw bytes per row
@@ -31,9 +31,9 @@ sys.path.insert(0, str(REPO))
 
 from lake_config import load_settings  # noqa: E402
 from lake_config.spark_sizing import VCPUS_PER_UNIT, max_cores  # noqa: E402
+from scripts.bench_results import record  # noqa: E402
 
-RESULTS = REPO / "docs" / "generated" / "bench_curation.json"
-OUT = REPO / "docs" / "generated" / "curation_cost.json"
+RESULTS = REPO / "docs" / "development" / "bench-results.json"
 CONTEXT = json.loads((REPO / "cdk.json").read_text())["context"]
 EFFICIENCY = 0.7
 
@@ -62,12 +62,12 @@ def main(argv=None):
     parser.add_argument("--stage", default="dev")
     parser.add_argument("--gb", type=float, default=100, help="raw GB (10^9 bytes) in the day")
     parser.add_argument("--results", default=str(RESULTS))
-    parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--no-record", action="store_true", help="do not record the estimate in the results file")
     parser.add_argument("--price-ec2", type=float, default=0.154, help="EC2 on-demand USD/h of one unit (m6g.xlarge)")
     parser.add_argument("--price-emr", type=float, default=0.0385, help="EMR fee USD/h of one unit (m6g.xlarge)")
     parser.add_argument("--spot-discount", type=float, default=0.6, help="spot price below on-demand (0.6: 60 %% off)")
     args = parser.parse_args(argv)
-    bench = json.loads(Path(args.results).read_text())
+    bench = json.loads(Path(args.results).read_text())["curation_floor"]
     emr = load_settings({**CONTEXT, "stage": args.stage}).emr
     bench_cores = int(bench["spark_session"]["master"].strip("local[]*") or 1)
     prices = {"ec2": args.price_ec2, "emr": args.price_emr, "spot_discount": args.spot_discount,
@@ -85,9 +85,9 @@ def main(argv=None):
         print("| %s | %s | %.0f | %d | %d | %.1f | %d | %.2f | %.2f | %.2f |" % (
             e["dataset"], e["measured_on"], e["raw_bytes_per_row"], e["rows_per_s_per_core"], e["rows"],
             e["core_hours"], e["cores"], e["hours"], e["usd_per_hour"], e["usd"]))
-    Path(args.out).write_text(json.dumps({"stage": args.stage, "gb": args.gb, "efficiency": EFFICIENCY, "prices": prices,
-                                          "bench_measured_at": bench.get("measured_at"), "estimates": estimates},
-                                         indent=1) + "\n")
+    if not args.no_record:
+        record("curation_cost", {"stage": args.stage, "gb": args.gb, "efficiency": EFFICIENCY, "prices": prices,
+                                 "bench_commit": bench.get("commit"), "bench_date": bench.get("date"), "estimates": estimates})
 
 
 if __name__ == "__main__":

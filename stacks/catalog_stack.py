@@ -52,6 +52,9 @@ class CatalogStack(Stack):
         raw_bucket = import_lake_bucket(self, settings, "raw")
         curated_bucket = import_lake_bucket(self, settings, "curated")
         self._retain = settings.retain_data
+        # lake_formation mode: tables created in the stage's databases get no IAMAllowedPrincipals
+        # grant, so Lake Formation alone decides who reads them (docs/governance.md).
+        self._table_defaults = [] if settings.governance.mode == "lake_formation" else None
 
         # Literal names, not Refs: IAM policies and acknowledgments need them at synth time.
         self.raw_database_name = f"{settings.glue_prefix}_raw"
@@ -171,7 +174,8 @@ class CatalogStack(Stack):
             id,
             catalog_id=Aws.ACCOUNT_ID,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=name, description=description, location_uri=f"s3://{bucket_name}/"
+                name=name, description=description, location_uri=f"s3://{bucket_name}/",
+                create_table_default_permissions=self._table_defaults,
             ),
         )
         # Table definitions are work (partitions, schemas); keep them where data is kept.

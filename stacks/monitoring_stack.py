@@ -50,9 +50,10 @@ class MonitoringStack(Stack):
         prefix = settings.prefix
         key = storage.key
         allow_notifications_with_key(key, prefix)
-        self.topic = NotificationTopic(
+        alerts = NotificationTopic(
             self, "Alerts", topic_name=topic_name(settings), prefix=prefix, key=key, emails=settings.monitoring.notification_emails
-        ).topic
+        )
+        self.topic = alerts.topic
         log_uri = f"s3://{lake_bucket_name(settings, 'logs')}/{LOG_PREFIX}"
         rule_values = {"Prefix": prefix, "LogUri": log_uri}
         if pipeline:
@@ -68,6 +69,8 @@ class MonitoringStack(Stack):
             self.budget = CostBudget(
                 self, "Budget", name=f"{prefix}-monthly", project=settings.project, stage=settings.stage, settings=budget, topic_arn=self.topic.topic_arn
             )
+            # Budgets checks that it may publish to the topic when the notification is created.
+            self.budget.node.add_dependency(alerts.policy)
         self.event_log = EventLog(
             self, "Events", prefix=prefix, key=key, retention=RETENTION[settings.pipeline.log_retention_days], retain=settings.retain_data
         )

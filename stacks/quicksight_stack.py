@@ -5,8 +5,9 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from lake_config import LakeSettings
+from lake_config import ConfigError, LakeSettings
 from lake_config.dashboard_definitions import load_dashboards
+from lake_config.governance_plan import dashboard_problem, quicksight_visible
 from lake_config.datasets import Dataset
 from lake_config.quicksight_settings import ROW_RULES_PREFIX, S3_FILES_PREFIX, S3_MANIFEST_KEY
 from lake_constructs.consumption.quicksight_access_role import QuickSightAccessRole
@@ -103,7 +104,8 @@ class QuickSightStack(Stack):
                 data_source_arn=self.athena.arn,
                 database=database,
                 table=dataset.table,
-                columns=quicksight_columns(dataset),
+                # Where governance is on, QuickSight may not read restricted columns: the dataset leaves them out.
+                columns=quicksight_visible(settings, quicksight_columns(dataset), dataset),
                 import_mode=config.import_mode,
                 owner=owner,
                 row_level_permissions_arn=rules_arn,
@@ -126,7 +128,10 @@ class QuickSightStack(Stack):
         declarations first (a renamed column stops synth with one line)."""
         config = settings.quicksight
         readers = config.readers_arn(settings.account or Aws.ACCOUNT_ID)
-        for definition in load_dashboards(settings.datasets):
+        definitions = load_dashboards(settings.datasets)
+        if problem := dashboard_problem(settings, definitions):
+            raise ConfigError(problem)
+        for definition in definitions:
             name = definition.dataset.name
             title = construct_id(name)
             self.dashboards[name] = QuickSightDashboard(

@@ -53,6 +53,13 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         stacks["pipeline"] = PipelineStack(
             app, name("pipeline"), settings=settings, storage=storage, catalog=catalog, emr=stacks["emr"], **common
         )
+    if settings.governance.governed:
+        from stacks.governance_stack import GovernanceStack
+
+        stacks["governance"] = GovernanceStack(
+            app, name("governance"), settings=settings, storage=storage, catalog=catalog, emr=stacks.get("emr"),
+            quicksight=stacks.get("quicksight"), interactive=stacks.get("interactive"), **common
+        )
     stacks["monitoring"] = MonitoringStack(
         app,
         name("monitoring"),
@@ -64,8 +71,12 @@ def build_stacks(app: App, settings: LakeSettings) -> dict:
         pipeline=stacks.get("pipeline"),
         **common,
     )
-    for stack in stacks.values():
-        if stack is not stacks.get("quicksight"):
+    # The governance stack grants to QuickSight's role, so where QuickSight is on it deploys after it, with it.
+    with_quicksight = {"quicksight", "governance"} & set(stacks) if "quicksight" in stacks else set()
+    for name, stack in stacks.items():
+        if name == "governance" and name in with_quicksight:
+            assign(stack, DEPLOY_QUICKSIGHT)
+        elif name not in with_quicksight:
             assign(stack, DEPLOY)
         Tags.of(stack).add("project", settings.project)
         Tags.of(stack).add("stage", settings.stage)

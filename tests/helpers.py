@@ -32,7 +32,7 @@ def stage_context(stage: str = "dev", *, replace: bool = False, **sections) -> d
 def fork_context(datasets_dir: Path) -> dict:
     """A fork's cdk.json context: project renamed, a new stage `qa` made from prod with other
     values, and a third dataset (from `datasets_dir`, which also holds the shipped ones) with
-    row-level security on one of its columns."""
+    row-level security on one of its columns, governed by Lake Formation alone."""
     context = copy.deepcopy(CDK_CONTEXT)
     qa = copy.deepcopy(context["stages"]["prod"])
     qa["storage"]["athena_results_expiration_days"] = 14
@@ -40,6 +40,9 @@ def fork_context(datasets_dir: Path) -> dict:
     qa["quicksight"]["owner_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-owners"
     qa["quicksight"]["readers_principal"] = "arn:aws:quicksight:us-east-1:{account}:group/default/acme-readers"
     qa["quicksight"]["row_level_security"] = {"enabled": True, "columns": {THIRD_DATASET.name: ["warehouse"]}}
+    # prod is hybrid; the fork is governed by Lake Formation alone, by its own administrator.
+    qa["governance"] = {"mode": "lake_formation", "admins": ["arn:aws:iam::{account}:role/acme-lake-admin"],
+                        "analysts_principal": "arn:aws:iam::{account}:role/acme-analysts"}
     context["stages"]["qa"] = qa
     context.update(
         project="acme-data", stage="qa", datasets_dir=str(datasets_dir),

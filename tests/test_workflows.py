@@ -39,9 +39,9 @@ def pytest_command(target: str) -> str:
 def test_the_full_suite_always_validates_templates_and_only_the_fast_loop_skips_it():
     """`make test` (CI's) runs the CDK's CloudFormation validation in every synth whatever the
     environment holds; `make test-fast` leaves it out, with cfn-lint, Spark and the notebook."""
-    assert pytest_command("test").startswith("CDK_VALIDATION=true ")
+    assert "; CDK_VALIDATION=true " in pytest_command("test")
     fast = pytest_command("test-fast")
-    assert fast.startswith("CDK_VALIDATION=false ") and '-m "not spark and not notebook and not cfn_lint"' in fast
+    assert "; CDK_VALIDATION=false " in fast and '-m "not spark and not notebook and not cfn_lint"' in fast
 
 
 def test_actionlint_is_live():
@@ -89,3 +89,48 @@ def test_the_stage_names_the_workflow_makes_are_valid_ephemeral_stages(e2e, name
     assert "format('e2er{0}', github.run_number)" in job["env"]["STAGE"]
     assert re.fullmatch(STAGE_NAME_PATTERN, name)
     assert not [stage for stage in CDK_CONTEXT["stages"] if stage.startswith("e2e")]
+
+
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<action>[^@\s]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$")
+
+
+def test_every_action_is_pinned_by_full_commit_sha_with_its_version_in_a_comment():
+    """A tag can be moved to other code; a commit SHA cannot (GitHub's "Security hardening for
+    GitHub Actions": pinning an action to a full-length commit SHA is the only way to use it as
+    an immutable release). The version comment is what Renovate's pinGitHubActionDigestsToSemver
+    updates."""
+    found = []
+    for workflow in WORKFLOWS:
+        for number, line in enumerate(workflow.read_text().splitlines(), 1):
+            match = USES.match(line)
+            if match is None:
+                continue
+            found.append(match["action"])
+            where = f"{workflow.name}:{number}"
+            assert re.fullmatch(r"[0-9a-f]{40}", match["ref"]), f"{where}: {match['action']} is not pinned by commit SHA"
+            assert re.fullmatch(r"v\d+\.\d+\.\d+", match["comment"] or ""), f"{where}: no '# vX.Y.Z' version comment"
+    assert found, "no workflow uses an action"
+
+
+def test_the_dependency_canary_runs_weekly_and_on_demand_and_uploads_the_lock_diff():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "dependencies.yml").read_text())
+    triggers = workflow[True]
+    assert "workflow_dispatch" in triggers and triggers["schedule"][0]["cron"].split()[-1] != "*"
+    steps = workflow["jobs"]["canary"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    assert "make lock LOCK_FLAGS=--upgrade" in runs and "bash .ci/run" in runs
+    uploads = [step["with"]["path"] for step in steps if step.get("uses", "").startswith("actions/upload-artifact@")]
+    assert uploads == ["lock.diff"]
+    assert "make audit" in "\n".join(step.get("run", "") for step in workflow["jobs"]["audit"]["steps"])
+
+
+def test_renovate_updates_the_python_locks_npm_and_the_actions():
+    import json
+
+    config = json.loads((ROOT / "renovate.json").read_text())
+    pattern = re.compile(config["pip-compile"]["managerFilePatterns"][0].strip("/"))
+    assert pattern.search("requirements.txt") and pattern.search("requirements-dev.txt")
+    assert "helpers:pinGitHubActionDigestsToSemver" in config["extends"]
+    # config:recommended enables the npm and github-actions managers; none is switched off here.
+    disabled = {name for name, value in config.items() if isinstance(value, dict) and value.get("enabled") is False}
+    assert not disabled & {"npm", "github-actions", "pip-compile"}

@@ -11,6 +11,9 @@ from lake_config.datasets import Dataset
 from lake_constructs.catalog.data_quality_rules import dqdl
 from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import keys_under
+
+# Where Glue Data Quality publishes a run's CloudWatch metrics.
+METRICS_NAMESPACE = "Glue Data Quality"
 from lake_constructs.shared.service_principals import account_scoped_service
 
 
@@ -19,8 +22,8 @@ class DataQualityRuleset(Construct):
 
     Secures: an evaluation (`lakeops data-quality`) runs as a role only Glue can assume, for
     this account only, that reads exactly this table, its partitions and its curated prefix,
-    decrypts with the lake key, and publishes results for this ruleset alone; it writes no
-    data. The ruleset itself holds no data.
+    decrypts with the lake key, publishes results for this ruleset alone and CloudWatch metrics
+    in Glue Data Quality's namespace only; it writes no data. The ruleset itself holds no data.
     """
 
     def __init__(
@@ -83,6 +86,14 @@ class DataQualityRuleset(Construct):
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[log_groups, f"{log_groups}:*"],
                 ),
+                # The pipeline runs evaluations with CloudWatch metrics on; Glue publishes them as
+                # this role, in its namespace only (Glue Developer Guide, "Configure IAM
+                # permissions for AWS Glue Data Quality"). PutMetricData has no resource ARN.
+                iam.PolicyStatement(
+                    actions=["cloudwatch:PutMetricData"],
+                    resources=["*"],
+                    conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+                ),
             ],
         )
         Validations.of(policy).acknowledge(
@@ -98,5 +109,10 @@ class DataQualityRuleset(Construct):
             Acknowledgment(
                 id=iam5_resource(self, f"{log_groups}:*"),
                 reason="Log streams inside the Data Quality log groups are named per run by Glue.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the "
+                f"'{METRICS_NAMESPACE}' namespace (cloudwatch:namespace), where Glue publishes the run's metrics.",
             ),
         )

@@ -86,5 +86,8 @@ class NotificationTopic(Construct):
                     conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}, "ArnLike": {"aws:SourceArn": source_arn}},
                 )
             )
+        # The topic policy the statements above live in: a sender that checks its permission when
+        # it is configured (AWS Budgets) must be created after it.
+        self.policy = self.topic.node.find_child("Policy")
         for address in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(address))

@@ -11,14 +11,20 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from compliance.finding_ids import framework_rule_ids, iam5_resource
+from lake_constructs.processing.emr_roles import EC2_SERVICE_NAMES
 from lake_constructs.processing.emr_tls_certificate import ENI_ACTIONS, RUNTIME
 from lake_constructs.shared.arns import regional_arn
 
 SRC = str(Path(__file__).resolve().parents[2] / "lambdas" / "pipeline_cluster")
 # The tag that ties a transient cluster to the execution that created it (the sweeper reads it).
 EXECUTION_TAG = "pipeline-execution"
-# RunJobFlow passes both roles to EMR; the China partitions name the service differently.
-EMR_SERVICE = ("elasticmapreduce.amazonaws.com", "elasticmapreduce.amazonaws.com.cn")
+# RunJobFlow passes the service role to EMR and the instance profile's role to EC2, one statement
+# each as in AWS's AmazonEMRFullAccessPolicy_v2; the China partitions name the services differently.
+EMR_SERVICE = ["elasticmapreduce.amazonaws.com", "elasticmapreduce.amazonaws.com.cn"]
+# EMR creates its cleanup service-linked role at an account's first cluster, with the caller's
+# rights (EMR Management Guide, "Using service-linked roles for Amazon EMR for cleanup"); AWS's
+# caller policy grants it for either spelling of the service, and so does this one.
+CLEANUP_ROLE = "AWSServiceRoleForEMRCleanup"
 CONCURRENCY_RULES = framework_rule_ids("LambdaConcurrency")
 DLQ_RULES = framework_rule_ids("LambdaDLQ")
 
@@ -32,7 +38,8 @@ class PipelineClusterFunction(Construct):
     execution history, log, state machine definition or template. With `can_create` (transient
     mode) the role may create clusters only when the request tags them with this stage and with
     an execution of `state_machine_name` (aws:RequestTag conditions), pass exactly the cluster's
-    two roles and only to EMR, and read exactly `password` (decrypting the lake key only through
+    service role to EMR and its instance role to EC2, create EMR's cleanup service-linked role
+    (which EMR does at an account's first cluster, as the caller), and read exactly `password` (decrypting the lake key only through
     Secrets Manager); in every mode it describes only this stage's clusters and writes only its
     own log group (encrypted with the lake key). It runs in the cluster subnets, HTTPS out only.
     """
@@ -85,8 +92,18 @@ class PipelineClusterFunction(Construct):
             iam.PolicyStatement(actions=["elasticmapreduce:ListClusters"], resources=["*"]),
             iam.PolicyStatement(
                 actions=["iam:PassRole"],
-                resources=[service_role.role_arn, instance_role.role_arn],
-                conditions={"StringEquals": {"iam:PassedToService": list(EMR_SERVICE)}},
+                resources=[service_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": EMR_SERVICE}},
+            ),
+            iam.PolicyStatement(
+                actions=["iam:PassRole"],
+                resources=[instance_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": EC2_SERVICE_NAMES}},
+            ),
+            iam.PolicyStatement(
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/aws-service-role/{s}/{CLEANUP_ROLE}" for s in EMR_SERVICE],
+                conditions={"StringEquals": {"iam:AWSServiceName": EMR_SERVICE}},
             ),
             iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[password.secret_arn]),
             iam.PolicyStatement(

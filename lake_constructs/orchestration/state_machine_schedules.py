@@ -49,7 +49,7 @@ class ScheduledStart:
 class StateMachineSchedules(Construct):
     """Starts state machines on schedules; what Scheduler could not start lands in `dead_letter_queue`.
 
-    Secures: one role, trusted by EventBridge Scheduler only for these schedules of this account,
+    Secures: one role, trusted by EventBridge Scheduler only for this account's schedule group,
     that may start exactly the scheduled state machines and send to the dead-letter queue; the
     queue is encrypted with the lake key, refuses non-TLS requests and keeps a failed start for
     14 days (an alarm reports it, see lake_constructs/monitoring).
@@ -82,9 +82,10 @@ class StateMachineSchedules(Construct):
                 for rule in framework_rule_ids("SQSQueueDLQ")
             ),
         )
-        schedule_arns = [
-            regional_arn("scheduler", f"schedule/{DEFAULT_GROUP}/{s.name}") for s in schedules
-        ]
+        # Scheduler assumes the role as its schedule group: "The value of aws:SourceArn must be your
+        # EventBridge Scheduler schedule group ARN ... Do not scope the aws:SourceArn statement to a
+        # specific schedule" (Scheduler User Guide, "Confused deputy prevention").
+        group_arn = regional_arn("scheduler", f"schedule-group/{DEFAULT_GROUP}")
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -105,7 +106,7 @@ class StateMachineSchedules(Construct):
             "Role",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}, "ArnLike": {"aws:SourceArn": schedule_arns}},
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}, "ArnEquals": {"aws:SourceArn": group_arn}},
             ),
             description="EventBridge Scheduler: starts this stage's state machines.",
             managed_policies=[self.policy],

@@ -8,6 +8,24 @@ from compliance.finding_ids import framework_rule_ids
 from lake_config.emr_settings import NetworkSettings, is_graviton
 
 ROOT_VOLUME_GIB = 8
+# CDK's default user data installs iptables-services once; on Amazon Linux 2023 a dnf cache race
+# during cloud-init fails it now and then and the instance forwards nothing (aws/aws-cdk issue
+# 36717): the same commands, with the install retried a bounded number of times.
+INSTALL = "yum install iptables-services -y"
+INSTALL_ATTEMPTS = 10
+RETRIED_INSTALL = (
+    f"for attempt in $(seq 1 {INSTALL_ATTEMPTS}); do {INSTALL} && break; "
+    'echo "iptables-services install failed (attempt $attempt), retrying"; sleep 10; done'
+)
+
+
+def nat_user_data() -> ec2.UserData:
+    """CDK's NatInstanceProviderV2 default commands, its one install command retried."""
+    user_data = ec2.UserData.for_linux()
+    user_data.add_commands(
+        *(RETRIED_INSTALL if command == INSTALL else command for command in ec2.NatInstanceProviderV2.DEFAULT_USER_DATA_COMMANDS)
+    )
+    return user_data
 
 
 def nat_instance_provider(network: NetworkSettings) -> ec2.NatInstanceProviderV2:
@@ -17,7 +35,8 @@ def nat_instance_provider(network: NetworkSettings) -> ec2.NatInstanceProviderV2
     for a t4g.nano with its public IPv4 address, but a single instance: no automatic failover, a
     burstable network share (up to 5 Gbit/s for a nano), and patching means replacing it (a
     redeploy after the AMI parameter moves), during which the private subnets have no egress.
-    Fine for a development stage whose cluster runs minutes a day; prod keeps gateways.
+    Fine for a development stage whose cluster runs minutes a day; prod keeps gateways. Its
+    first boot retries the iptables-services install (see `nat_user_data`).
     """
     cpu = ec2.AmazonLinuxCpuType.ARM_64 if _graviton(network.nat_instance_type) else ec2.AmazonLinuxCpuType.X86_64
     return ec2.NatProvider.instance_v2(
@@ -26,6 +45,7 @@ def nat_instance_provider(network: NetworkSettings) -> ec2.NatInstanceProviderV2
         # Inbound only from the VPC; the NAT subnet maps no public IPs, so ask for one here.
         default_allowed_traffic=ec2.NatTrafficDirection.OUTBOUND_ONLY,
         associate_public_ip_address=True,
+        user_data=nat_user_data(),
     )
 
 

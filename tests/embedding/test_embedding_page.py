@@ -106,7 +106,7 @@ def host(allowed_origin, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium, or run `apt-get install -y chromium`")
+        pytest.fail(f"CHROMIUM={CHROMIUM} is missing: set CHROMIUM to a Chrome or Chromium (`make test` finds or installs one: scripts/find_chromium.sh)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -61,7 +61,7 @@ def test_not_subscribed(clients, answers):
     assert (verdict.ok, verdict.exit_code) == (False, EXIT_FAILED)
     assert verdict.line() == (
         f"NOT READY: QuickSight is not subscribed in account {ACCOUNT}: subscribe once "
-        "(the README (QuickSight), 'One-time account setup'), then re-run this check."
+        "(docs/quicksight.md, 'One-time account setup'), then re-run this check."
     )
 
 
@@ -158,7 +158,7 @@ def test_the_curated_table_must_exist_with_data(clients, answers, deployed, run_
     result = run_check("--no-manifest", "--table", table)
     assert result.exit_code == EXIT_FAILED
     assert result.stdout.splitlines()[1] == f"NOT READY: no table {database}.{table} yet: load and curate data first " \
-        "(upload-sample, run-job; the README, 'Deployment order')."
+        "(upload-sample, run-job; docs/deploying.md, 'Deployment order')."
 
 
 def test_the_stacks_quicksight_builds_on_must_be_deployed(clients, answers, deployed, run_check):

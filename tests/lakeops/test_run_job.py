@@ -106,7 +106,7 @@ def test_refuses_a_terminated_cluster_and_says_how_to_get_a_new_one(deployed, si
     assert result.exit_code == 3
     assert f"error: EMR cluster {deployed.cluster_id} is {state}" in result.stderr
     assert "The cluster terminates itself when idle." in result.stderr
-    assert (f"'cdk destroy {PREFIX}-emr -c stage={STAGE} && cdk deploy {PREFIX}-emr -c stage={STAGE}' "
+    assert (f"'cdk destroy {PREFIX}-emr -c stage={STAGE} && make deploy STAGE={STAGE}' "
             f"(it republishes {PARAMS}emr/cluster-id)") in result.stderr
     assert cluster(deployed).steps == []  # nothing was submitted
 
@@ -157,4 +157,4 @@ def test_a_cluster_id_that_does_not_exist_means_not_deployed(deployed, sim, run_
     result = run_cli("run-job", "--dataset", FIRST.name)
     assert result.exit_code == 3
     assert f"EMR cluster j-GONE (from {PARAMS}emr/cluster-id) does not exist" in result.stderr
-    assert f"cdk deploy {PREFIX}-emr -c stage={STAGE}" in result.stderr
+    assert f"cdk destroy {PREFIX}-emr -c stage={STAGE} && make deploy STAGE={STAGE}" in result.stderr

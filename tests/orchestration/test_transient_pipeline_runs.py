@@ -163,3 +163,38 @@ def test_a_failed_crawl_fails_the_run_after_the_cluster_is_gone(dev, monkeypatch
     assert (result["status"], result["error"]) == ("FAILED", "Pipeline.CrawlFailed")
     assert json.loads(result["cause"])["crawl"]["last_crawl"]["ErrorMessage"] == "Internal Service Exception"
     no_cluster_left()
+
+
+def test_when_the_curation_stage_itself_fails_the_run_terminates_its_cluster(dev, monkeypatch):
+    """Not a failed step (the Map records that and goes on): the curation Map state itself fails
+    with States.Runtime, as an iteration whose input or result cannot be evaluated does in Step
+    Functions. moto's Map is made to fail that way (moto patched, not the definition); the
+    sweeper is not run: the run's own catch and terminate must end the cluster."""
+    from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+        FailureEvent, FailureEventException)
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import StatesErrorNameType
+    from moto.stepfunctions.parser.asl.component.state.exec.state_map.state_map import StateMap
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+
+    deployed = deploy_pipeline(dev, monkeypatch)
+    evaluate = StateMap._eval_execution
+
+    def failing_curation(self, env):
+        if self.name != "Curate":
+            return evaluate(self, env)
+        error = StatesErrorNameType.StatesRuntime.to_name()
+        raise FailureEventException(FailureEvent(
+            env=env, error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime), event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(error=error, cause="curation stage failed")),
+        ))
+
+    monkeypatch.setattr(StateMap, "_eval_execution", failing_curation)
+    result = harness.run(deployed.pipeline_arn, name="curation-fails-1")
+    assert result["status"] == "FAILED"
+    states = harness.entered(result)
+    assert "Curate" in states and "TerminateCluster" not in states, "the failure came from the curation stage"
+    (cluster,) = harness.clusters()
+    assert cluster["Status"]["State"] == "TERMINATED"
+    no_cluster_left()

@@ -135,8 +135,8 @@ def test_generator_lateness_is_the_contract_s():
 
 
 def _readme_table(header):
-    """Cells of the README table whose header row starts with `header`."""
-    lines = (ROOT / "README.md").read_text().splitlines()
+    """Cells of the sample-data page's table whose header row starts with `header`."""
+    lines = (ROOT / "docs" / "sample-data.md").read_text().splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith(header))
     rows = []
     for line in lines[start + 2:]:

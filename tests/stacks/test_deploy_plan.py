@@ -27,7 +27,9 @@ def test_every_stack_is_deployed_by_exactly_one_target_after_its_dependencies(sy
 def test_make_deploy_holds_everything_a_fresh_account_can_create(synth):
     targets = plan(synth.assembly.directory)
     quicksight = synth.stacks.get("quicksight")
-    assert targets[DEPLOY_QUICKSIGHT] == ([quicksight.stack_name] if quicksight else [])
+    # The governance stack grants to QuickSight's role: where both exist it deploys after it.
+    governance = synth.stacks.get("governance") if quicksight else None
+    assert targets[DEPLOY_QUICKSIGHT] == [s.stack_name for s in (quicksight, governance) if s]
     assert targets[DEPLOY] == [n for n in targets[DEPLOY] if not n.endswith("-quicksight")]
     assert (quicksight is not None) == synth.settings.quicksight.enabled
 
@@ -75,25 +77,23 @@ def test_the_makefile_deploys_the_plan_from_the_checked_assembly():
     assert "--all" not in recipe("synth"), "cdk synth has no --all"
 
 
-def documented_targets() -> dict[tuple[str, str], set[str]]:
-    """`(target, stage) -> stacks` from the README's deploy table rows such as
-    | `make deploy STAGE=dev` | `datalake-dev-storage`, `-catalog`, ... |"""
-    found = {}
-    for target, stage, cell in re.findall(r"^\| `make (deploy(?:-quicksight)?) STAGE=(\w+)` \| (.*?) \|$", README, re.M):
-        names = re.findall(r"`([a-z0-9-]+)`", cell)
-        first = names[0]
-        prefix = first[: first.rindex("-")]
-        found[(target, stage)] = {name if not name.startswith("-") else prefix + name for name in names}
-    return found
+def test_the_deploy_page_table_is_the_plan_of_each_shipped_stage(dev, prod):
+    """docs/deploying.md's deploy table is written from the plan (scripts/docs_pages.py); it must be
+    what each stage's synth plans now, so a stack added to a target shows up in the docs."""
+    from scripts.docs_pages import REGION, deploy_table
+
+    page = (ROOT / "docs" / "deploying.md").read_text()
+    (region,) = [m["body"] for m in REGION.finditer(page) if m["name"] == "deploy-targets"]
+    expected = deploy_table({s.stage: plan(s.assembly.directory) for s in (dev, prod)})
+    assert region == expected, "docs/deploying.md's deploy table is stale: run python scripts/docs_pages.py"
 
 
-README = (ROOT / "README.md").read_text()
-
-
-def test_the_readme_deploy_table_names_what_each_target_deploys(stage):
-    documented = documented_targets()
-    deploy = set(plan(stage.assembly.directory)[DEPLOY])
-    assert documented[("deploy", stage.stage)] == deploy, f"README's `make deploy STAGE={stage.stage}` row"
-    quicksight = set(plan(stage.assembly.directory)[DEPLOY_QUICKSIGHT])
-    if quicksight:
-        assert documented[("deploy-quicksight", stage.stage)] >= quicksight
+def test_the_architecture_page_names_every_stack_the_shipped_stages_plan(dev, prod):
+    """docs/architecture.md's stack table (`<project>-<stage>-storage`, `-emr`, ...) lists exactly
+    the stacks the shipped stages deploy, whichever target deploys them."""
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    table = page[page.index("| stack | what it holds |"):].split("\n\n")[0]
+    documented = {name.removeprefix("<project>-<stage>-").lstrip("-")
+                  for cell in re.findall(r"^\| (.+?) \|", table, re.M)[1:] for name in re.findall(r"`([^`]+)`", cell)}
+    planned = {name.removeprefix(f"{s.settings.prefix}-") for s in (dev, prod) for target in plan(s.assembly.directory).values() for name in target}
+    assert documented == planned

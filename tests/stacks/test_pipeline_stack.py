@@ -61,11 +61,7 @@ def test_only_the_cluster_function_creates_clusters_and_only_for_this_pipelines_
     assert allows(dev_policies, "elasticmapreduce:RunJobFlow", "*", request)
     assert not allows(dev_policies, "elasticmapreduce:RunJobFlow", "*", {**request, "aws:RequestTag/pipeline-execution": execution.replace("pipeline:", "other:")})
     assert not allows(dev_policies, "elasticmapreduce:RunJobFlow", "*", {"aws:RequestTag/stage": dev.settings.stage})
-    roles = [s for p in dev_policies for s in p["Statement"] if s["Action"] == "iam:PassRole"]
-    (passed,) = roles
-    for role in passed["Resource"]:
-        assert allows(dev_policies, "iam:PassRole", role, {"iam:PassedToService": "elasticmapreduce.amazonaws.com"})
-        assert not allows(dev_policies, "iam:PassRole", role, {"iam:PassedToService": "ec2.amazonaws.com"})
+    # Which role it passes to which service: tests/aws_contracts/test_run_job_flow_contract.py.
     (secret,) = [s["Resource"] for p in dev_policies for s in p["Statement"] if s["Action"] == "secretsmanager:GetSecretValue"]
     (secret_id,) = [k for k, r in dev.template_json("emr")["Resources"].items() if r["Type"] == "AWS::SecretsManager::Secret"]
     assert secret == secret_id, "exactly the cluster definition's KDC password"

@@ -7,6 +7,7 @@ import pytest
 from aws_cdk import aws_quicksight as quicksight
 
 from compliance import add_compliance_packs
+from lake_config.governance_plan import hidden_columns
 from tests.conftest import synthesize
 from tests.helpers import CDK_CONTEXT
 
@@ -223,7 +224,8 @@ def test_sales_dataset_has_typed_columns_over_the_curated_table(prod):
     (athena,) = prod.template("quicksight").find_resources("AWS::QuickSight::DataSource", {"Properties": {"Type": "ATHENA"}})
     assert table["DataSourceArn"] == {"Fn::GetAtt": [athena, "Arn"]}
     assert (table["Catalog"], table["Schema"], table["Name"]) == ("AwsDataCatalog", f"{prod.settings.glue_prefix}_curated", "sales")
-    assert {c["Name"]: c["Type"] for c in table["InputColumns"]} == SALES_TYPES
+    hidden = hidden_columns(prod.settings, prod.settings.dataset("sales"), "quicksight")  # governance leaves these out
+    assert {c["Name"]: c["Type"] for c in table["InputColumns"]} == {k: v for k, v in SALES_TYPES.items() if k not in hidden}
     assert [c["Name"] for c in table["InputColumns"] if c.get("SubType") == "FIXED"] == ["unit_price", "amount"]
 
 
@@ -243,7 +245,9 @@ def test_a_dataset_per_lake_dataset_with_types_from_the_contract(request, name):
         table = sets[f"{lake.settings.prefix}-{dataset.name}"]["PhysicalTableMap"]["table"]["RelationalTable"]
         assert (table["Schema"], table["Name"]) == (f"{lake.settings.glue_prefix}_curated", dataset.table)
         columns = {c["Name"]: (c["Type"], c.get("SubType")) for c in table["InputColumns"]}
-        expected = {c.name: ("DECIMAL", "FIXED") if c.type.startswith("decimal(") else QUICKSIGHT_TYPES[c.type] for c in dataset.columns}
+        hidden = hidden_columns(lake.settings, dataset, "quicksight")
+        expected = {c.name: ("DECIMAL", "FIXED") if c.type.startswith("decimal(") else QUICKSIGHT_TYPES[c.type]
+                    for c in dataset.columns if c.name not in hidden}
         assert columns == {**expected, dataset.partition: ("STRING", None)}
 
 

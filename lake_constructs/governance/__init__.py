@@ -1,0 +1,1 @@
+"""Lake Formation governance: administrators, registered locations, LF-tags and grants (README.md)."""
