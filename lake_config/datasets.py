@@ -166,13 +166,10 @@ class Dataset(_Frozen):
     key: tuple[str, ...]
     allowed_lateness_days: int = 0
     named_queries: tuple[NamedQuery, ...] = ()
-<<<<<<< HEAD
-    # The most raw data a daily run reads: sizes the step's Spark settings (lake_config/spark_sizing.py).
-    size_class: str = spark_sizing.DEFAULT_SIZE_CLASS
-=======
     # ODCS `domain`: an LF-tag of the dataset's tables where governance is on.
     domain: str | None = None
->>>>>>> main
+    # The most raw data a daily run reads: sizes the step's Spark settings (lake_config/spark_sizing.py).
+    size_class: str = spark_sizing.DEFAULT_SIZE_CLASS
 
     @property
     def raw_columns(self) -> tuple[Column, ...]:
@@ -334,11 +331,8 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
         key=tuple(prop["name"] for prop in keys),
         allowed_lateness_days=lateness,
         named_queries=_named_queries(extras.get("namedQueries", []), directory),
-<<<<<<< HEAD
-        size_class=size,
-=======
         domain=_tag_value(contract.get("domain"), "domain"),
->>>>>>> main
+        size_class=size,
     )
 
 
