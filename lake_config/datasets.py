@@ -21,9 +21,11 @@ import jsonschema
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from lake_config import spark_sizing
 from lake_config.config_error import ConfigError
 from lake_config.named_queries import column_problem, render, template_problem
 from lake_config.samples import csv_header_problem
+from lake_config.emr_settings import EmrSettings
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 DATASETS_DIR = REPOSITORY / "datasets"
@@ -83,7 +85,7 @@ QUALITY_REFUSED = (
     "and the Glue Data Quality ruleset both enforce (docs/DATASETS.md, Rules)"
 )
 # Contract- and property-level customProperties the lake understands; others are refused.
-CONTRACT_PROPERTIES = {"allowedLatenessDays", "namedQueries"}
+CONTRACT_PROPERTIES = {"allowedLatenessDays", "namedQueries", "sizeClass"}
 COLUMN_PROPERTIES = {"normalize", "rawName"}
 
 
@@ -182,6 +184,8 @@ class Dataset(_Frozen):
     named_queries: tuple[NamedQuery, ...] = ()
     # ODCS `domain`: an LF-tag of the dataset's tables where governance is on.
     domain: str | None = None
+    # The most raw data a daily run reads: sizes the step's Spark settings (lake_config/spark_sizing.py).
+    size_class: str = spark_sizing.DEFAULT_SIZE_CLASS
 
     @property
     def raw_columns(self) -> tuple[Column, ...]:
@@ -330,6 +334,10 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
     lateness = extras.get("allowedLatenessDays", 0)
     if type(lateness) is not int or not 0 <= lateness <= 30:
         raise _Invalid(f"customProperties.allowedLatenessDays must be a whole number of days from 0 to 30 (got {lateness!r})")
+    try:
+        size = spark_sizing.size_class(extras.get("sizeClass"))
+    except ValueError as error:
+        raise _Invalid(str(error)) from None
     dataset = Dataset(
         name=name,
         table=table,
@@ -346,6 +354,7 @@ def _dataset(name: str, directory: Path, contract: dict) -> Dataset:
         allowed_lateness_days=lateness,
         named_queries=_named_queries(extras.get("namedQueries", []), directory),
         domain=_tag_value(contract.get("domain"), "domain"),
+        size_class=size,
     )
     _check_query_columns(dataset)
     return dataset
@@ -560,11 +569,14 @@ def curation_step_arguments(
     run_id: str,
     start_date: str | None = None,
     end_date: str | None = None,
+    emr: EmrSettings | None = None,
 ) -> list[str]:
     """`spark-submit` arguments of one curation step, shared by the CLI and the pipeline so the
-    two can never call the job differently. Every location is derived from the dataset."""
+    two can never call the job differently. Every location is derived from the dataset; with
+    `emr`, the Spark settings too (its instance types and the dataset's size class)."""
+    sizing = spark_sizing.spark_submit_options(emr, dataset.size_class) if emr else []
     args = [
-        "spark-submit", "--deploy-mode", "cluster", script_uri,
+        "spark-submit", "--deploy-mode", "cluster", *sizing, script_uri,
         "--spec", json.dumps(job_spec(dataset), separators=(",", ":"), sort_keys=True),
         "--source", f"s3://{raw_bucket}/{dataset.raw_prefix}",
         "--target", f"s3://{curated_bucket}/{dataset.curated_prefix}",
@@ -592,5 +604,7 @@ def curation_step_size(dataset: Dataset) -> int:
         run_id="r" * _LONGEST["run_id"],
         start_date="2026-01-01",
         end_date="2026-01-31",
+        emr=EmrSettings(),
     )
+    # The Spark settings' values of another fleet differ from the default's by a few digits at most.
     return len(STEP_JAR) + sum(len(arg) for arg in args)

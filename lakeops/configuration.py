@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from lake_config.datasets import DATASETS_DIR, REPOSITORY
+from lake_config import ConfigError, load_settings
+from lake_config.emr_settings import EmrSettings
 from lake_config.models import LakeSettings
 
 CDK_JSON = REPOSITORY / "cdk.json"
@@ -58,3 +60,12 @@ def datasets_dir() -> Path:
     """cdk.json's `datasets_dir` (relative to the repository), else datasets/."""
     configured = cdk_context().get("datasets_dir")
     return REPOSITORY / configured if isinstance(configured, str) and configured else DATASETS_DIR
+
+
+def emr_settings(stage: str) -> EmrSettings:
+    """The stage's cluster settings as `cdk synth` reads them (they size a curation step's Spark
+    settings, lake_config.spark_sizing); the defaults where cdk.json does not load."""
+    try:
+        return load_settings({**cdk_context(), "stage": stage}).emr
+    except ConfigError:
+        return EmrSettings()

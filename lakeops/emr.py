@@ -9,6 +9,7 @@ from datetime import date, datetime, timezone
 from botocore.exceptions import ClientError
 
 from lake_config.datasets import Dataset, curation_step_arguments
+from lakeops import configuration
 from lakeops.aws import error_code
 from lakeops.errors import LakeOpsError, NotDeployedError
 from lakeops.waiting import wait_for
@@ -134,7 +135,7 @@ def run_curation(lake, dataset: Dataset, start_date: date | None, end_date: date
     args = curation_step_arguments(
         dataset, script_uri=script_uri, raw_bucket=raw_bucket, curated_bucket=curated_bucket, database=database,
         run_id=run_id, start_date=start_date.isoformat() if start_date else None,
-        end_date=end_date.isoformat() if end_date else None,
+        end_date=end_date.isoformat() if end_date else None, emr=configuration.emr_settings(lake.stage.name),
     )
     step = {
         "Name": step_name,

@@ -1,11 +1,26 @@
 #!/usr/bin/env python3
-"""Benchmark the generic curation job on every shipped dataset, and on large generated sets.
+"""Benchmark the generic curation job on every shipped dataset against the engine's floor.
 
-Prints Markdown. For each dataset: the shipped sample, then `--rows` raw rows made by
-scripts/generate_sample_data.py into a temporary folder (never into the repository).
+Prints Markdown and records the same figures in docs/development/bench-results.json
+(scripts/bench_results.py; sections `curation`, the samples and query bytes, and
+`curation_floor`, the ratios), which the docs render. For each dataset: the shipped sample, then each `--rows` size
+of raw rows made by scripts/generate_sample_data.py (its command line) into a temporary
+folder, never into the repository.
 
-* Time: the Spark session starts once (measured); each job run is timed in that warm
-  session, into a fresh folder; rows per second is raw rows read / median run time.
+* Ratio to the floor: in one warm Spark session (local[2], driver 2 GB, 4 shuffle
+  partitions), `--runs` alternating pairs of the job and of a bare copy of the same raw
+  files (read as text with the same reader, full-row `dropDuplicates`, Snappy Parquet
+  partitioned by the same column), each into a fresh folder. The figure that counts is the
+  median of the pairs' ratios (job / floor of neighbouring runs); seconds vary with the
+  host. With `--before-job OLD.py` an older version of the job runs in the same
+  alternation, for before/after figures of one hour.
+* Rows per second: raw rows / median time. Bytes written: the Parquet data files of the
+  run (curated and quarantine). Input scans: bytes the run read through Hadoop's FileSystem
+  (the plan's file scans are its only reader of the raw files) divided by the raw files'
+  bytes: 1.00 means the input was read once.
+* Same results: `--fingerprints FILE` writes the job's output fingerprint per input
+  (tests/spark_jobs/fingerprint.py); `--compare FILE` checks each against such a file
+  (written by an older job) and fails the bench on a difference.
 * Bytes, for each of the dataset's shipped curated queries (datasets/<name>/queries/*.sql):
   Spark plans the query over the curated Parquet, and its file scan says which partitions
   and columns the query needs. Parquet figure: the compressed column chunks of those
@@ -23,8 +38,10 @@ import io
 import json
 import os
 import platform
+import shutil
 import statistics
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,9 +52,12 @@ sys.path.insert(0, str(REPO))
 
 from lake_config import load_settings  # noqa: E402
 from lake_config.datasets import curation_step_arguments  # noqa: E402
-from scripts.bench_results import record  # noqa: E402
+from scripts.bench_results import RESULTS, record  # noqa: E402
+from tests.spark_jobs.fingerprint import differences, run_fingerprint  # noqa: E402
 
 RAW_BUCKET, CURATED_BUCKET = "raw-bucket", "curated-bucket"
+GENERATOR = REPO / "scripts" / "generate_sample_data.py"
+RUN_ID = "reference"  # the run id of the fingerprints in tests/spark_jobs/reference/
 CONTEXT = json.loads((REPO / "cdk.json").read_text())["context"]
 
 
@@ -95,24 +115,80 @@ def scanned(spark, sql):
     return days, paths, columns
 
 
+def hadoop_bytes(spark):
+    """(read, written) bytes through Hadoop's local FileSystem so far, every thread."""
+    read = written = 0
+    for stats in spark._jvm.org.apache.hadoop.fs.FileSystem.getAllStatistics():
+        if stats.getScheme() == "file":
+            read, written = read + stats.getBytesRead(), written + stats.getBytesWritten()
+    return read, written
+
+
+def parquet_bytes(root):
+    return sum(p.stat().st_size for p in data_files(root) if p.suffix == ".parquet")
+
+
 class Bench:
     def __init__(self, spark, job, root):
         self.spark, self.job, self.root = spark, job, Path(root)
+        self.count = 0
 
-    def curate(self, dataset, raw_dir, label, runs):
+    def _out(self, dataset, label):
+        self.count += 1
+        return self.root / "out" / ("%s-%s-%d" % (dataset.name, label, self.count))
+
+    def curate(self, dataset, raw_dir, label, runs, job=None):
         """Times of `runs` job runs over raw_dir, and the last run's report and target."""
         times, report = [], None
         for i in range(runs):
-            out = self.root / ("%s-%s-%d" % (dataset.name, label, i))
-            args = curation_step_arguments(dataset, script_uri="-", raw_bucket=RAW_BUCKET, curated_bucket=CURATED_BUCKET,
-                                           database="unused", run_id="bench")[4:] + ["--no-catalog"]
-            args = [a.replace("s3://%s/%s" % (RAW_BUCKET, dataset.raw_prefix), str(raw_dir) + "/")
-                     .replace("s3://%s/" % CURATED_BUCKET, str(out) + "/") for a in args]
-            started = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):
-                report = self.job.main(args, spark=self.spark)
-            times.append(time.perf_counter() - started)
+            run = self.curate_once(dataset, raw_dir, label, job, keep=i == runs - 1)
+            times.append(run["seconds"])
+            report, out = run["report"], run["out"]
         return times, report, out / dataset.curated_prefix
+
+    def curate_once(self, dataset, raw_dir, label, job=None, keep=False, fingerprint=False):
+        out = self._out(dataset, label)
+        args = curation_step_arguments(dataset, script_uri="-", raw_bucket=RAW_BUCKET, curated_bucket=CURATED_BUCKET,
+                                       database="unused", run_id=RUN_ID)[4:] + ["--no-catalog"]
+        args = [a.replace("s3://%s/%s" % (RAW_BUCKET, dataset.raw_prefix), str(raw_dir) + "/")
+                 .replace("s3://%s/" % CURATED_BUCKET, str(out) + "/") for a in args]
+        read0, _ = hadoop_bytes(self.spark)
+        started = time.perf_counter()
+        with contextlib.redirect_stdout(io.StringIO()):
+            report = (job or self.job).main(args, spark=self.spark)
+        seconds = time.perf_counter() - started
+        read1, _ = hadoop_bytes(self.spark)
+        run = {"seconds": seconds, "report": report, "out": out, "read": read1 - read0,
+               "written": parquet_bytes(out)}
+        if fingerprint:
+            run["fingerprint"] = run_fingerprint(self.spark, report, out / dataset.curated_prefix,
+                                                 out / dataset.quarantine_prefix)
+        if not keep:
+            shutil.rmtree(out)
+        return run
+
+    def floor_once(self, dataset, raw_dir):
+        """The bare copy: the same raw files read as text, full-row dedupe, Parquet by partition."""
+        out = self._out(dataset, "floor")
+        names = ["`%s` string" % c.raw_name for c in dataset.raw_columns]
+        reader = self.spark.read.schema(", ".join(names + ["dt string"]))
+        read0, _ = hadoop_bytes(self.spark)
+        started = time.perf_counter()
+        if dataset.raw_format == "csv":
+            frame = reader.option("header", "true").option("sep", dataset.csv_delimiter).csv(str(raw_dir))
+        elif dataset.raw_format == "json":
+            frame = reader.json(str(raw_dir))
+        else:
+            frame = self.spark.read.parquet(str(raw_dir))
+        if dataset.partition != "dt":
+            frame = frame.withColumnRenamed("dt", dataset.partition)
+        (frame.dropDuplicates().write.mode("overwrite").option("compression", "snappy")
+         .partitionBy(dataset.partition).parquet(str(out)))
+        seconds = time.perf_counter() - started
+        read1, _ = hadoop_bytes(self.spark)
+        run = {"seconds": seconds, "read": read1 - read0, "written": parquet_bytes(out)}
+        shutil.rmtree(out)
+        return run
 
     def query_bytes(self, dataset, raw_dir, target):
         view = "bench_%s" % dataset.name
@@ -129,6 +205,75 @@ class Bench:
             whole = sum(size for _, size in paths)
             rows.append((query.name, len(days), sorted(columns), raw, whole, chunks + footers))
         return rows
+
+
+def generate(dataset, rows, data_root):
+    """DIR/<dataset>/dt=... with `rows` raw rows, through the generator's command line;
+    reused when a previous bench left it in `data_root`."""
+    raw_dir = Path(data_root) / str(rows) / dataset.name
+    done = raw_dir.parent / (".%s.done" % dataset.name)
+    if not done.exists():
+        subprocess.run([sys.executable, str(GENERATOR), "--dataset", dataset.name, "--rows", str(rows),
+                        "--out", str(raw_dir.parent)], check=True, stdout=subprocess.DEVNULL, timeout=7200)
+        done.touch()
+    return raw_dir
+
+
+def compare_runs(bench, dataset, raw_dir, label, runs, before_job):
+    """Alternating runs of the floor, the job and optionally an older job; returns the figures."""
+    raw_bytes = sum(p.stat().st_size for p in data_files(raw_dir))
+    contenders = [("floor", None)] + ([("before", before_job)] if before_job else []) + [("job", None)]
+    measured = {name: [] for name, _ in contenders}
+    fingerprint = None
+    for i in range(runs):
+        order = contenders if i % 2 == 0 else contenders[::-1]
+        for name, job in order:
+            if name == "floor":
+                run = bench.floor_once(dataset, raw_dir)
+            else:
+                last = name == "job" and fingerprint is None
+                run = bench.curate_once(dataset, raw_dir, label, job=job, fingerprint=last)
+                if last:
+                    fingerprint, report = run["fingerprint"], run["report"]
+            measured[name].append(run)
+            print("  %s %s %s: %.1f s" % (dataset.name, label, name, run["seconds"]), file=sys.stderr, flush=True)
+    rows = report["rows_read"]
+    result = {"dataset": dataset.name, "input": label, "raw_rows": rows, "raw_bytes": raw_bytes, "runs": runs}
+    for name, runs_ in measured.items():
+        median = statistics.median(r["seconds"] for r in runs_)
+        result[name] = {"seconds": [round(r["seconds"], 2) for r in runs_], "median_s": round(median, 2),
+                        "rows_per_s": round(rows / median), "bytes_written": runs_[-1]["written"],
+                        "input_scans": round(runs_[-1]["read"] / raw_bytes, 2)}
+    # The ratio is the median of the pairs' ratios: on a shared host the load moves between
+    # pairs, and a pair's two runs are neighbours in time where the two medians may not be.
+    pairs = lambda name: [j["seconds"] / f["seconds"] for j, f in zip(measured[name], measured["floor"])]  # noqa: E731
+    result["pair_ratios"] = [round(r, 2) for r in pairs("job")]
+    result["ratio"] = round(statistics.median(pairs("job")), 2)
+    result["ratio_of_medians"] = round(result["job"]["median_s"] / result["floor"]["median_s"], 2)
+    if before_job:
+        result["pair_ratios_before"] = [round(r, 2) for r in pairs("before")]
+        result["ratio_before"] = round(statistics.median(pairs("before")), 2)
+    result["report"] = {k: report[k] for k in ("rows_written", "rows_rejected", "duplicates_removed", "late_rows")}
+    return result, fingerprint
+
+
+def print_ratios(ratios, machine):
+    print("## Curation job against the floor (bare dedupe-and-copy to Parquet), %s\n" % machine)
+    before = any("before" in r for r in ratios)
+    print("| dataset | input | raw rows | raw MB | floor median | job median | **job / floor** (median pair) | per pair |"
+          + (" before median | before / floor (median pair) |" if before else "")
+          + " job rows/s | floor rows/s | job MB written | floor MB written | input scans job / floor | same as reference |")
+    print("|---|---|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if before else "") + "---:|---:|---:|---:|---|---|")
+    for r in ratios:
+        print("| %s | %s | %d | %.0f | %.2f s | %.2f s | **%.2fx** | %s |" % (
+            r["dataset"], r["input"], r["raw_rows"], r["raw_bytes"] / 1e6, r["floor"]["median_s"],
+            r["job"]["median_s"], r["ratio"], " / ".join("%.2f" % x for x in r["pair_ratios"]))
+            + (" %.2f s | %.2fx |" % (r["before"]["median_s"], r["ratio_before"]) if before else "")
+            + " %d | %d | %.1f | %.1f | %.2f / %.2f | %s |" % (
+            r["job"]["rows_per_s"], r["floor"]["rows_per_s"], r["job"]["bytes_written"] / 1e6,
+            r["floor"]["bytes_written"] / 1e6, r["job"]["input_scans"], r["floor"]["input_scans"],
+            r.get("same_as_reference", "not compared")))
+    print()
 
 
 def print_tables(results, startup, master):
@@ -154,16 +299,25 @@ def print_tables(results, startup, master):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000, help="raw rows of each generated set (0: samples only)")
-    parser.add_argument("--runs", type=int, default=3, help="job runs per sample (generated sets run once)")
+    parser.add_argument("--rows", default="1000000,10000000",
+                        help="comma-separated raw rows of the generated sets (0: samples only)")
+    parser.add_argument("--runs", type=int, default=3, help="alternating job/floor pairs per generated set (and job runs per sample)")
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--stage", default="dev", help="stage whose datasets are benchmarked")
+    parser.add_argument("--dataset", action="append", help="only this dataset (repeatable)")
+    parser.add_argument("--data", help="keep generated sets in DIR and reuse them (default: a temporary folder)")
+    parser.add_argument("--before-job", help="an older curate.py to alternate with, for before/after figures")
+    parser.add_argument("--fingerprints", help="write the job's output fingerprints (per input) to FILE")
+    parser.add_argument("--compare", help="fingerprints FILE of an older job: fail on any difference")
+    parser.add_argument("--no-record", action="store_true", help=f"do not record the figures in {RESULTS.name}")
     args = parser.parse_args(argv)
+    sizes = [int(n) for n in args.rows.split(",") if int(n)]
 
-    generator = load(REPO / "scripts" / "generate_sample_data.py", "generate_sample_data")
     job = load(REPO / "spark_jobs" / "curate" / "curate.py", "curate")
-    # every dataset of the stage runs on its own sample; a generated set where it has a generator
-    datasets = list(load_settings({**CONTEXT, "stage": args.stage}).datasets)
+    before_job = load(args.before_job, "curate_before") if args.before_job else None
+    datasets = [d for d in load_settings({**CONTEXT, "stage": args.stage}).datasets
+                if d.sample_dir.is_dir() and (not args.dataset or d.name in args.dataset)]
+    reference = json.loads(Path(args.compare).read_text()) if args.compare else {}
     from pyspark.sql import SparkSession
 
     started = time.perf_counter()
@@ -174,30 +328,55 @@ def main(argv=None):
              .getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     startup = time.perf_counter() - started
-    results = []
+    machine = "%s, %d CPUs visible, Python %s, %s" % (platform.platform(terse=True), os.cpu_count(),
+                                                     platform.python_version(), args.master)
+    results, ratios, fingerprints, mismatches = [], [], {}, []
     with tempfile.TemporaryDirectory(prefix="bench_curate_") as tmp:
+        data_root = Path(args.data or Path(tmp) / "generated")
         bench = Bench(spark, job, tmp)
-        for dataset in datasets:
-            inputs = [("sample", dataset.sample_dir, args.runs)]
-            if args.rows and dataset.name in generator.GENERATORS:
-                raw_dir = Path(tmp) / "generated" / dataset.name
-                generator.GENERATORS[dataset.name][0](args.rows).write(raw_dir)
-                inputs.append(("%d rows" % args.rows, raw_dir, 1))
-            for label, raw_dir, runs in inputs:
-                times, report, target = bench.curate(dataset, raw_dir, label.replace(" ", ""), runs)
-                results.append({"dataset": dataset.name, "label": label, "times": times, "report": report,
-                                "raw_bytes": sum(p.stat().st_size for p in data_files(raw_dir)),
-                                "queries": bench.query_bytes(dataset, raw_dir, target)})
-                print("%s %s: %.1f s" % (dataset.name, label, statistics.median(times)), file=sys.stderr)
-    spark.stop()
+        try:
+            for dataset in datasets:
+                inputs = [("sample", dataset.sample_dir)] + [
+                    ("%d rows" % n, generate(dataset, n, data_root)) for n in sizes]
+                for label, raw_dir in inputs:
+                    if label == "sample":
+                        times, report, target = bench.curate(dataset, raw_dir, label, args.runs)
+                        sample = bench.curate_once(dataset, raw_dir, label, fingerprint=True)
+                        fingerprint = sample["fingerprint"]
+                        results.append({"dataset": dataset.name, "label": label, "times": times, "report": report,
+                                        "raw_bytes": sum(p.stat().st_size for p in data_files(raw_dir)),
+                                        "queries": bench.query_bytes(dataset, raw_dir, target)})
+                        bench.floor_once(dataset, raw_dir)  # warms the floor's code paths too
+                    else:
+                        result, fingerprint = compare_runs(bench, dataset, raw_dir, label, args.runs, before_job)
+                        ratios.append(result)
+                    key = "%s/%s" % (dataset.name, label)
+                    fingerprints[key] = fingerprint
+                    if key in reference:
+                        found = differences(reference[key], fingerprint)
+                        mismatches += ["%s: %s" % (key, f) for f in found]
+                        if label != "sample":
+                            ratios[-1]["same_as_reference"] = "no" if found else "yes"
+        finally:
+            spark.stop()
+    print_ratios(ratios, machine)
     print_tables(results, startup, args.master)
-    record("curation", {"master": args.master, "startup": "%.1f s" % startup, "runs": [
-        {"dataset": r["dataset"], "label": r["label"], "rows_read": r["report"]["rows_read"], "raw_bytes": r["raw_bytes"], "times": r["times"],
-         "rows_written": r["report"]["rows_written"], "rows_rejected": r["report"]["rows_rejected"],
-         "duplicates_removed": r["report"]["duplicates_removed"],
-         "queries": [{"query": name, "partitions": days, "columns": list(columns), "raw": raw, "whole": whole, "chunks": chunks}
-                     for name, days, columns, raw, whole, chunks in r["queries"]]}
-        for r in results]})
+    if not args.no_record:
+        record("curation", {"master": args.master, "startup": "%.1f s" % startup, "runs": [
+            {"dataset": r["dataset"], "label": r["label"], "rows_read": r["report"]["rows_read"], "raw_bytes": r["raw_bytes"],
+             "times": r["times"], "rows_written": r["report"]["rows_written"], "rows_rejected": r["report"]["rows_rejected"],
+             "duplicates_removed": r["report"]["duplicates_removed"],
+             "queries": [{"query": name, "partitions": days, "columns": list(columns), "raw": raw, "whole": whole, "chunks": chunks}
+                         for name, days, columns, raw, whole, chunks in r["queries"]]}
+            for r in results]})
+        if ratios:
+            record("curation_floor", {"spark_session": {"master": args.master, "driver_memory": "2g", "shuffle_partitions": 4},
+                                      "host": machine, "results": ratios})
+        print("recorded in %s" % RESULTS, file=sys.stderr)
+    if args.fingerprints:
+        Path(args.fingerprints).write_text(json.dumps(fingerprints, indent=1, sort_keys=True) + "\n")
+    if mismatches:
+        sys.exit("outputs differ from %s:\n  %s" % (args.compare, "\n  ".join(mismatches)))
 
 
 if __name__ == "__main__":

@@ -99,6 +99,7 @@ def dataset_steps(
                     curated_bucket=curated_bucket,
                     database=database,
                     run_id=RUN_ID,
+                    emr=settings.emr,
                 )
             ),
             "quality": _quality(quality.get(dataset.name)),

@@ -67,8 +67,15 @@ RULE_KINDS = ("required", "type", "pattern", "min_length", "max_length", "minimu
 INTEGER_TEXT = r"^[+-]?[0-9]+$"
 DOUBLE_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 BOOLEAN_TEXT = r"^(?i)(true|false)$"
-# Leading/trailing whitespace including Unicode separators (no-break space).
-EDGE_SPACE = r"^[\s\p{Z}]+|[\s\p{Z}]+$"
+# Leading/trailing whitespace including Unicode separators (no-break space): the characters of
+# Java's regular expression classes \s and \p{Z} (Zs, Zl, Zp), stripped by trim(BOTH ... FROM),
+# which compares characters instead of running a regular expression on every value.
+EDGE_SPACE = ("\t\n\x0b\f\r \u00a0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+              + "\u2028\u2029\u202f\u205f\u3000")
+# Curated files per partition (the dataset's size class on EMR, lake_config/spark_sizing.py); rows
+# of one key always land in the same file.
+FILES_PER_PARTITION_CONF = "spark.lake.curate.filesPerPartition"
+BUCKET = "__bucket"
 IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+$")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:=+-]{0,254}$")
 
@@ -232,7 +239,7 @@ def read_raw(spark, spec, source, first_folder, last_folder):
 
 def clean_text(column, raw):
     """Trimmed (blank -> null) and normalised text of a raw column."""
-    value = F.regexp_replace(raw, EDGE_SPACE, "")
+    value = F.btrim(raw, F.lit(EDGE_SPACE))
     if column.get("normalize") == "lower":
         value = F.lower(value)
     elif column.get("normalize") == "upper":
@@ -346,14 +353,24 @@ def check(raw, spec, start_date, end_date, native=()):
     return frame.withColumn(STATUS, status).drop(*[_text(c["name"]) for c in raw_columns])
 
 
-def keep_earliest(kept, spec):
-    """Rank rows per (partition, key): rank 1 is the earliest event time; ties go to the
-    smallest values of the other curated columns, then the first file, so the row kept
-    never depends on file order. The key is unique within a partition."""
+def rank_rows(checked, spec, files_per_partition):
+    """Rank rows per (status, partition, key): rank 1 of a kept row is the earliest event
+    time; ties go to the smallest values of the other curated columns, then the first file,
+    so the row kept never depends on file order. The key is unique within a partition.
+
+    One shuffle serves the ranking and the writes: rows go to tasks by (partition, bucket),
+    the bucket a hash of the key modulo the partition's file count, so a window over
+    (partition, bucket, status, key) needs no second exchange and each curated file holds
+    whole keys. Only kept rows' ranks count; the status in the window keeps a rejected or
+    out-of-range row from outranking a kept one."""
     names = [c["name"] for c in spec["columns"]]
     order = [spec["event_time"]] + [n for n in names if n != spec["event_time"]]
-    window = Window.partitionBy(spec["partition"], *spec["key"]).orderBy(*[F.col("`%s`" % n) for n in order], FILE)
-    return kept.withColumn(RANK, F.row_number().over(window))
+    keys = [F.col("`%s`" % k) for k in spec["key"]]
+    bucket = F.pmod(F.xxhash64(*keys), F.lit(files_per_partition)) if files_per_partition > 1 else F.lit(0)
+    frame = checked.withColumn(BUCKET, bucket).repartition(spec["partition"], BUCKET)
+    window = (Window.partitionBy(spec["partition"], BUCKET, STATUS, *keys)
+              .orderBy(*[F.col("`%s`" % n) for n in order], FILE))
+    return frame.withColumn(RANK, F.row_number().over(window))
 
 
 # --- writing --------------------------------------------------------------------------
@@ -363,15 +380,19 @@ def curated_columns(spec):
     return [F.col("`%s`" % c["name"]) for c in spec["columns"]] + [F.col(spec["partition"])]
 
 
-def write_partitions(frame, partition, path, sort=()):
-    """Snappy Parquet, one file per partition, replacing only the partitions in `frame`.
+def write_partitions(frame, partition, path, sort=(), shuffle=True):
+    """Snappy Parquet, one file per partition (per bucket of a curated partition), replacing
+    only the partitions in `frame`. `shuffle=False`: the frame is already distributed by
+    partition (rank_rows), so it is only sorted.
 
     partitionOverwriteMode=dynamic is set on the writer so it travels with this write; on
     EMR the EMRFS S3-optimized commit protocol (the default since 6.2.0) commits it without
     S3 renames, as the files go to the default partition layout. Encryption comes from the
     EMR security configuration and the bucket defaults.
     """
-    (frame.repartition(partition).sortWithinPartitions(partition, *sort).write
+    if shuffle:
+        frame = frame.repartition(partition)
+    (frame.sortWithinPartitions(partition, *sort).write
      .mode("overwrite").option("partitionOverwriteMode", "dynamic").option("compression", "snappy")
      .partitionBy(partition).parquet(path))
 
@@ -429,43 +450,59 @@ def session_conf(spark, settings):
                 spark.conf.set(key, value)
 
 
+def _narrow(checked):
+    """The checked rows as the cache keeps them: the raw text only where the row is rejected
+    (the quarantine's), so valid rows are not kept twice, as text and as typed values."""
+    rejected = F.col(STATUS) == REJECTED
+    return checked.select(*[F.when(rejected, F.col(c)).alias(c) if c.startswith(_raw("")) else F.col("`%s`" % c)
+                            for c in checked.columns])
+
+
 def curate(spark, args):
-    """The whole job on an existing session; returns the report (also written and printed)."""
+    """The whole job on an existing session; returns the report (also written and printed).
+
+    The raw files are read and parsed once: the checked and ranked rows are cached, one
+    aggregation over them gives every count of the report, and the quarantine and the
+    curated partitions are written from the same cache."""
     spec, started = args.spec, time.time()
     first, last = folder_range(spec, args.start_date, args.end_date)
+    files_per_partition = int(spark.conf.get(FILES_PER_PARTITION_CONF, "1"))
     raw, native = read_raw(spark, spec, args.source, first, last)
-    checked = check(raw, spec, args.start_date, args.end_date, native).persist()
+    checked = _narrow(check(raw, spec, args.start_date, args.end_date, native))
+    ranked = rank_rows(checked, spec, files_per_partition).persist()
     try:
         per_folder, by_status, quarantined = {}, {REJECTED: 0, OUTSIDE: 0, KEPT: 0}, set()
         by_rule = dict.fromkeys([r["id"] for r in spec["rules"]] + job_rule_ids(spec), 0)
-        # One pass: rows per folder, status and list of broken rules.
-        for row in checked.groupBy(ARRIVAL, STATUS, RULES).count().collect():
-            per_folder[row[ARRIVAL]] = per_folder.get(row[ARRIVAL], 0) + row["count"]
-            by_status[row[STATUS]] += row["count"]
+        written, duplicates, late_rows = {}, 0, 0
+        kept, first_rank = F.col(STATUS) == KEPT, F.col(RANK) == 1
+        late = kept & first_rank & (F.col(spec["partition"]) < F.col(ARRIVAL))
+        # One aggregation: rows per folder, status, list of broken rules and curated partition.
+        groups = ranked.groupBy(ARRIVAL, STATUS, RULES, F.when(kept, F.col(spec["partition"])).alias("p")).agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.sum(F.when(kept & first_rank, 1).otherwise(0)).alias("written"),
+            F.sum(F.when(late, 1).otherwise(0)).alias("late"))
+        for row in groups.collect():
+            per_folder[row[ARRIVAL]] = per_folder.get(row[ARRIVAL], 0) + row["rows"]
+            by_status[row[STATUS]] += row["rows"]
             for rule_id in row[RULES]:
-                by_rule[rule_id] += row["count"]
+                by_rule[rule_id] += row["rows"]
             if row[STATUS] == REJECTED:
                 quarantined.add(row[ARRIVAL])
+            if row[STATUS] == KEPT:
+                written[row["p"]] = written.get(row["p"], 0) + row["written"]
+                duplicates += row["rows"] - row["written"]
+                late_rows += row["late"]
         quarantined = sorted(quarantined)
         if quarantined:
-            write_partitions(quarantine_rows(checked, spec, args.run_id), RAW_FOLDER, args.quarantine)
-        kept = checked.filter(F.col(STATUS) == KEPT).select(*curated_columns(spec), ARRIVAL, FILE)
-        ranked = keep_earliest(kept, spec).persist()
-        try:
-            late = F.col(spec["partition"]) < F.col(ARRIVAL)
-            per_partition = ranked.groupBy(spec["partition"]).agg(
-                F.sum(F.when(F.col(RANK) == 1, 1).otherwise(0)).alias("written"),
-                F.sum(F.when(F.col(RANK) > 1, 1).otherwise(0)).alias("duplicates"),
-                F.sum(F.when((F.col(RANK) == 1) & late, 1).otherwise(0)).alias("late")).collect()
-            written = {r[spec["partition"]]: r["written"] for r in per_partition}
-            dates = sorted(written)
-            if dates:
-                curated = ranked.filter(F.col(RANK) == 1).select(*curated_columns(spec))
-                write_partitions(curated, spec["partition"], args.target, sort=[spec["event_time"]])
-        finally:
-            ranked.unpersist()
+            write_partitions(quarantine_rows(ranked, spec, args.run_id), RAW_FOLDER, args.quarantine)
+        dates = sorted(written)
+        if dates:
+            curated = ranked.filter(kept & first_rank).select(*curated_columns(spec))
+            # Already grouped and sorted by partition (rank_rows): the writer neither shuffles nor sorts.
+            # A day is one row group at these sizes, so sorting by event time bought no pruning.
+            write_partitions(curated, spec["partition"], args.target, shuffle=False)
     finally:
-        checked.unpersist()
+        ranked.unpersist()
     if dates and not args.no_catalog:
         add_partitions(spark, args.database, spec["table"], args.target, spec["partition"], dates)
     report = {
@@ -480,8 +517,8 @@ def curate(spark, args):
         "rows_rejected": by_status[REJECTED],
         "rejected_by_rule": by_rule,
         "rows_outside_range": by_status[OUTSIDE],
-        "duplicates_removed": sum(r["duplicates"] for r in per_partition),
-        "late_rows": sum(r["late"] for r in per_partition),
+        "duplicates_removed": duplicates,
+        "late_rows": late_rows,
         "rows_written": sum(written.values()),
         "rows_per_partition": {d: written[d] for d in dates},
         "partitions_written": dates,

@@ -42,6 +42,7 @@ def test_submits_the_datasets_curation_job_and_prints_its_report(deployed, sim, 
     assert step.args == curation_step_arguments(
         dataset, script_uri=deployed.script_uri, raw_bucket=deployed.raw_bucket, curated_bucket=deployed.curated_bucket,
         database=deployed.curated_database, run_id=run_id, start_date="2024-01-01", end_date="2024-01-02",
+        emr=SETTINGS.emr,
     )
     assert step.name == f"{PREFIX}-curate-{dataset.name} 2024-01-01..2024-01-02"
     report_uri = f"s3://{deployed.curated_bucket}/{dataset.report_prefix}{run_id}.json"
