@@ -16,7 +16,8 @@ intrinsic functions in all regions yet". A stage deploys to any region (`region`
 templates keep to the positions confirmed first: the dashboard body and the discovery outputs
 are built so that no Fn::Sub and no Output holds one (docs/aws-rules-settled.md)."""
 import json
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -71,6 +72,7 @@ def test_the_check_finds_a_reference_in_a_later_position(template, where):
 def test_cfn_lint_still_lists_the_function_among_fn_join_values():
     """The position the templates rely on, as AWS's linter (which the suite runs on every
     template) records it from its deployments."""
-    schema = json.loads((resources.files("cfnlint") / "data" / "schemas" / "other" / "functions" / "join.json").read_text())
+    (package,) = find_spec("cfnlint").submodule_search_locations  # the file, without importing cfn-lint (a second)
+    schema = json.loads((Path(package) / "data" / "schemas" / "other" / "functions" / "join.json").read_text())
     (_, values) = schema["cfnContext"]["schema"]["prefixItems"]
     assert FUNCTION in values["cfnContext"]["schema"]["items"]["cfnContext"]["functions"]
