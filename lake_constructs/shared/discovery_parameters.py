@@ -19,5 +19,8 @@ class Discovery(Construct):
         parameter = ssm.StringParameter(
             self, name, parameter_name=f"{self.path}/{name}", string_value=value, description=description
         )
-        CfnOutput(self, f"{name}-output", value=value, description=description)
+        # The output reads the parameter, so a value from another stack (Fn::GetStackOutput) sits in
+        # the parameter's properties only, never in an Output, a position CloudFormation accepted
+        # later than resource properties (docs/aws-rules-settled.md).
+        CfnOutput(self, f"{name}-output", value=parameter.string_value, description=description)
         return parameter

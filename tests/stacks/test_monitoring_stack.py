@@ -2,7 +2,6 @@
 the rendered key and topic policies), every rule and alarm with its metric, threshold and target,
 the budget and the dashboard."""
 import json
-import re
 
 import aws_cdk as cdk
 import pytest
@@ -278,10 +277,7 @@ def test_the_budget_watches_the_stages_tags_against_the_configured_limit(stage):
 
 def dashboard(synth) -> dict:
     (board,) = resources(synth, "AWS::CloudWatch::Dashboard").values()
-    text, variables = board["Properties"]["DashboardBody"]["Fn::Sub"]
-    rendered = re.sub(r"\$\{([^}]+)\}", lambda m: str(render(variables[m.group(1)], synth.template_json("monitoring"), {}, all_templates(synth)))
-                      if m.group(1) in variables else m.group(0), text)
-    return json.loads(rendered)
+    return json.loads(render(board["Properties"]["DashboardBody"], synth.template_json("monitoring"), {}, all_templates(synth)))
 
 
 def test_the_dashboard_shows_runs_failures_bytes_scanned_and_cost_crawlers_and_clusters(stage):
@@ -296,3 +292,10 @@ def test_the_dashboard_shows_runs_failures_bytes_scanned_and_cost_crawlers_and_c
     assert "ExecutionsFailed" in text and "ProcessedBytes" in text and "1000000000000 * 5" in text
     assert "Glue Crawler State Change" in text and "COUNT(IsIdle)" in text
     assert all(w["x"] in (0, 12) and w["width"] == 12 for w in widgets)
+
+
+def test_a_placeholder_the_stack_does_not_fill_fails_synth_naming_the_file():
+    from lake_constructs.monitoring.lake_dashboard import fill_placeholders
+
+    with pytest.raises(ValueError, match=r"^dashboard.json: unknown placeholders Nope; allowed: AWS::Region, WorkGroup$"):
+        fill_placeholders('{"region":"${AWS::Region}","q":"${Nope}"}', {"WorkGroup": "wg"})
