@@ -6,7 +6,8 @@ import yaml
 
 from lake_config import ConfigError
 from lake_config import load_settings
-from lake_config.datasets import DATASETS_DIR, load_dataset
+from lake_config.contracts import load_dataset
+from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, config_error, stage_context
 
 
