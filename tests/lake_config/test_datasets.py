@@ -46,6 +46,27 @@ def test_not_odcs(tmp_path):
     assert "not a valid ODCS v3 contract" in message and "apiVersion" in message
 
 
+@pytest.mark.parametrize("change", [
+    lambda c: _prop(c, "quantity").update(required="yes"),
+    lambda c: _prop(c, "quantity").update(minimum=0),
+    lambda c: c["servers"][0].update(type="s4"),
+], ids=["yes-for-true", "unknown-key", "unknown-server-type"])
+def test_the_standards_schema_refuses_what_its_models_let_through(tmp_path, change):
+    """The package's models read "yes" as true, drop unknown keys below the top level and check
+    no enumeration: the contract is checked against the standard's JSON schema first."""
+    assert "is not a valid ODCS v3 contract: " in _broken(tmp_path, change)
+
+
+@pytest.mark.parametrize("field", ["domain", "classification"])
+def test_a_tag_value_that_is_not_a_string_is_refused(tmp_path, field):
+    """The contract's domain and a column's classification become LF-tag values; ODCS types both as strings."""
+    def change(contract):
+        (contract if field == "domain" else _prop(contract, "quantity"))[field] = 5
+
+    message = _broken(tmp_path, change)
+    assert "is not a valid ODCS v3 contract: " in message and f"{field}: 5 is not of type 'string'" in message
+
+
 def test_partition_needs_event_time(tmp_path):
     message = _broken(tmp_path, lambda c: _prop(c, "dt").update(transformSourceObjects=["channel"]))
     assert "partition 'dt'" in message
