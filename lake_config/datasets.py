@@ -160,6 +160,10 @@ class Dataset(_Frozen):
         return re.sub(r"[^a-z0-9_]", "_", self.raw_prefix.rstrip("/").rsplit("/", 1)[-1])
 
     @property
+    def contract_file(self) -> Path:
+        return self.directory / CONTRACT_FILE
+
+    @property
     def sample_dir(self) -> Path:
         return self.directory / SAMPLE_DIR
 
