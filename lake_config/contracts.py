@@ -16,7 +16,7 @@ import re
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, Iterable, get_args
 
 import jsonschema
 import yaml
@@ -114,7 +114,7 @@ def _odcs_validator() -> jsonschema.protocols.Validator:
     return jsonschema.validators.validator_for(schema)(schema)
 
 
-def _location(path) -> str:
+def _location(path: Iterable[str | int]) -> str:
     """`schema[0].properties[3]` from a JSON path's parts."""
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".") or "top level"
 
