@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from lake_config.config_error import ConfigError
-from lake_config.datasets import DECIMAL_TYPE, REPOSITORY, Dataset
+from lake_config.datasets import DECIMAL_TYPE, Dataset, display_path
 
 DEFINITION_FILE = "dashboard.json"
 PLACEHOLDER = re.compile(r"^\{dataset-arn:(?P<name>[a-z][a-z0-9_]*)\}$")
@@ -62,7 +62,7 @@ class DashboardDefinition:
 
     @property
     def where(self) -> str:
-        return _display(self.path)
+        return display_path(self.path)
 
     @property
     def data_set_names(self) -> tuple[str, ...]:
@@ -88,7 +88,7 @@ def load_dashboards(datasets: tuple[Dataset, ...]) -> tuple[DashboardDefinition,
 
 def load_dashboard(dataset: Dataset, datasets: tuple[Dataset, ...]) -> DashboardDefinition:
     path = definition_path(dataset)
-    where = _display(path)
+    where = display_path(path)
     try:
         definition = json.loads(path.read_text())
     except json.JSONDecodeError as error:
@@ -281,10 +281,3 @@ def _integral(node: Any) -> Any:
     if isinstance(node, float) and node.is_integer():
         return int(node)
     return node
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(REPOSITORY))
-    except ValueError:
-        return str(path)

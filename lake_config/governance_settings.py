@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from lake_config.base import NO_DUPLICATES, Section
+from lake_config.datasets import display_path
 
 ACCOUNT_PLACEHOLDER = "{account}"
 # Lake Formation principals are IAM users and roles of the account (data lake administrators may
@@ -96,7 +97,7 @@ def contract_tag_problem(datasets) -> str | None:
     """The first contract value that cannot be an LF-tag value (checked only where governance is on,
     so an IAM-only fork keeps free-text domains)."""
     for dataset in datasets:
-        where = f"dataset {dataset.name!r}: datasets/{dataset.name}/contract.odcs.yaml"
+        where = f"dataset {dataset.name!r}: {display_path(dataset.contract_file)}"
         if dataset.domain is not None and not CLASSIFICATION.fullmatch(dataset.domain):
             return f"{where}: domain must match {CLASSIFICATION.pattern} to become a Lake Formation tag value (got {dataset.domain!r})"
         for column in dataset.columns:

@@ -6,7 +6,8 @@ from typing import Any, Mapping
 from pydantic import ValidationError
 
 from lake_config.base import Section
-from lake_config.datasets import DATASET_NAME, DATASETS_DIR, REPOSITORY, load_datasets
+from lake_config.contracts import load_datasets
+from lake_config.datasets import DATASET_NAME, DATASETS_DIR, REPOSITORY
 from lake_config.config_error import ConfigError
 from lake_config.models import LakeSettings
 from lake_config.promotion import promotion_problem

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from lake_config import ConfigError
-from lake_config.datasets import Dataset, load_dataset
+from lake_config.contracts import load_dataset
+from lake_config.datasets import Dataset
 from lakeops import configuration
 from lakeops.aws import Aws
 from lakeops.discovery import DATASETS_PATH, Resources, Stage, discover

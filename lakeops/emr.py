@@ -8,7 +8,8 @@ from datetime import date, datetime, timezone
 
 from botocore.exceptions import ClientError
 
-from lake_config.datasets import Dataset, curation_step_arguments
+from lake_config.curation_step import curation_step_arguments
+from lake_config.datasets import Dataset
 from lakeops import configuration
 from lakeops.aws import error_code
 from lakeops.errors import LakeOpsError, NotDeployedError

@@ -51,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lake_config import load_settings  # noqa: E402
-from lake_config.datasets import curation_step_arguments  # noqa: E402
+from lake_config.curation_step import curation_step_arguments  # noqa: E402
 from scripts.bench_results import RESULTS, record  # noqa: E402
 from tests.spark_jobs.fingerprint import differences, run_fingerprint  # noqa: E402
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from lake_config import LakeSettings, pointers
-from lake_config.datasets import Dataset, curation_step_arguments
+from lake_config.curation_step import curation_step_arguments
+from lake_config.datasets import Dataset
 from lake_constructs.orchestration.asl_templates import chain
 
 # Stands for the run's id in a step argument; the state machine puts the execution name there.
@@ -85,7 +86,7 @@ def dataset_steps(
     database: str,
     quality: Mapping[str, QualityCheck],
 ) -> list[dict]:
-    """One Map item per dataset: its step's name and arguments (`lake_config.datasets.curation_step_arguments`,
+    """One Map item per dataset: its step's name and arguments (`lake_config.curation_step.curation_step_arguments`,
     the same list the CLI submits) and its data-quality check, if it has one."""
     return [
         {

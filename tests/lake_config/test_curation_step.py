@@ -6,8 +6,9 @@ import pytest
 import yaml
 
 from lake_config import ConfigError, load_settings
-from lake_config.datasets import (DATASETS_DIR, HADOOP_JAR_STEP_LIMIT, STEP_JAR, curation_step_arguments,
-                                  load_dataset)
+from lake_config.contracts import load_dataset
+from lake_config.curation_step import HADOOP_JAR_STEP_LIMIT, STEP_JAR, curation_step_arguments
+from lake_config.datasets import DATASETS_DIR
 from tests.helpers import stage_context
 
 # The longest names AWS allows: S3 bucket 63, Glue database 255; run ids are capped at 255 by the job.

@@ -211,7 +211,7 @@ def _columns(node, path=""):
 
 def test_the_documented_starter_dashboard_is_the_fixtures_and_passes_the_check():
     """docs/DATASETS.md's minimal dashboard to copy is the one the fork's `orders` uses."""
-    from lake_config.datasets import load_dataset
+    from lake_config.contracts import load_dataset
     from tests.helpers import ORDERS_DATASET
 
     text = (ROOT / "docs" / "DATASETS.md").read_text()

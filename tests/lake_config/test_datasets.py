@@ -6,7 +6,8 @@ import yaml
 
 from lake_config import ConfigError
 from lake_config import load_settings
-from lake_config.datasets import DATASETS_DIR, load_dataset
+from lake_config.contracts import load_dataset
+from lake_config.datasets import DATASETS_DIR
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET, config_error, stage_context
 
 
@@ -43,6 +44,27 @@ def test_unknown_physical_type(tmp_path):
 def test_not_odcs(tmp_path):
     message = _broken(tmp_path, lambda c: c.update(apiVersion="v9"))
     assert "not a valid ODCS v3 contract" in message and "apiVersion" in message
+
+
+@pytest.mark.parametrize("change", [
+    lambda c: _prop(c, "quantity").update(required="yes"),
+    lambda c: _prop(c, "quantity").update(minimum=0),
+    lambda c: c["servers"][0].update(type="s4"),
+], ids=["yes-for-true", "unknown-key", "unknown-server-type"])
+def test_the_standards_schema_refuses_what_its_models_let_through(tmp_path, change):
+    """The package's models read "yes" as true, drop unknown keys below the top level and check
+    no enumeration: the contract is checked against the standard's JSON schema first."""
+    assert "is not a valid ODCS v3 contract: " in _broken(tmp_path, change)
+
+
+@pytest.mark.parametrize("field", ["domain", "classification"])
+def test_a_tag_value_that_is_not_a_string_is_refused(tmp_path, field):
+    """The contract's domain and a column's classification become LF-tag values; ODCS types both as strings."""
+    def change(contract):
+        (contract if field == "domain" else _prop(contract, "quantity"))[field] = 5
+
+    message = _broken(tmp_path, change)
+    assert "is not a valid ODCS v3 contract: " in message and f"{field}: 5 is not of type 'string'" in message
 
 
 def test_partition_needs_event_time(tmp_path):

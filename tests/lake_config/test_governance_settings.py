@@ -52,7 +52,7 @@ def test_a_contract_value_that_cannot_be_a_tag_is_refused_only_where_governance_
     contract = tmp_path / "sales" / "contract.odcs.yaml"
     contract.write_text(contract.read_text().replace("domain: retail", "domain: Retail Banking"))
     context = {**governed(), "datasets_dir": str(tmp_path)}
-    assert "contract.odcs.yaml: domain must match" in config_error(context)
+    assert f"dataset 'sales': {contract}: domain must match" in config_error(context)  # the fork's file, not the repository's
     assert load_settings({**stage_context("dev"), "datasets_dir": str(tmp_path)}).dataset("sales").domain == "Retail Banking"
 
 

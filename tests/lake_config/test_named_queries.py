@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from lake_config import ConfigError
-from lake_config.datasets import load_dataset
+from lake_config.contracts import load_dataset
 from lake_config.named_queries import render
 from tests.helpers import THIRD_DATASET
 

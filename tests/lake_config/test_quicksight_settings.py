@@ -2,7 +2,7 @@
 import pytest
 
 from lake_config import load_settings
-from lake_config.datasets import load_dataset
+from lake_config.contracts import load_dataset
 from tests.helpers import CDK_CONTEXT, absent_name, config_error, stage_context
 
 UNKNOWN_DATASET = absent_name()

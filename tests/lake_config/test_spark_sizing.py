@@ -6,7 +6,8 @@ import pytest
 
 from lake_config import ConfigError
 from lake_config import spark_sizing as sizing
-from lake_config.datasets import curation_step_arguments, load_dataset
+from lake_config.contracts import load_dataset
+from lake_config.curation_step import curation_step_arguments
 from lake_config.emr_settings import EmrSettings
 from tests.helpers import stage_context
 from lake_config import load_settings

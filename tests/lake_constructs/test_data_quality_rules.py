@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from lake_config.datasets import load_dataset
+from lake_config.contracts import load_dataset
 from lake_constructs.catalog.data_quality_rules import dqdl, dqdl_rules, quoted
 from tests.helpers import CDK_CONTEXT, THIRD_DATASET
 

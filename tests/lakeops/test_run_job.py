@@ -6,7 +6,7 @@ import json
 import pytest
 from moto.emr.models import emr_backends
 
-from lake_config.datasets import curation_step_arguments
+from lake_config.curation_step import curation_step_arguments
 from lakeops.emr import new_run_id
 from tests.lakeops.fakes import ACCOUNT, FIRST, PARAMS, PREFIX, REGION, SETTINGS, STAGE, client
 

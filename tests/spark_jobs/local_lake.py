@@ -1,6 +1,6 @@
 """One local SparkSession for the Spark tests (the JVM start dominates their run time), and a
 local stand-in for the lake's buckets that runs the curation job with the arguments
-`lake_config.datasets.curation_step_arguments` builds, exactly as the CLI and the pipeline do."""
+`lake_config.curation_step.curation_step_arguments` builds, exactly as the CLI and the pipeline do."""
 import contextlib
 import importlib.util
 import io
@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from lake_config import load_settings
-from lake_config.datasets import SAMPLE_DIR, curation_step_arguments, load_dataset
+from lake_config.contracts import load_dataset
+from lake_config.curation_step import curation_step_arguments
+from lake_config.datasets import SAMPLE_DIR
 from sample_data import GENERATOR_FILE, Sample, load_generator
 from tests.helpers import CDK_CONTEXT, FORK_DATASETS, ROOT, stage_context
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from lake_config.datasets import curation_step_arguments, job_spec
+from lake_config.curation_step import curation_step_arguments, job_spec
 from tests.spark_jobs.local_lake import JOB, shipped_datasets
 
 DATASETS = shipped_datasets()

@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from lake_config.datasets import job_spec
+from lake_config.curation_step import job_spec
 from tests.spark_jobs.local_lake import SHIPPED_DATABASE as DATABASE
 from tests.spark_jobs.local_lake import declared_datasets, generated_datasets, read_parquet, report_schema
 from tests.spark_jobs.sample_expectations import expected_report, raw_records, rejected_dirt

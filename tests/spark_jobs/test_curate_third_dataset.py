@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from lake_config.datasets import load_dataset
+from lake_config.contracts import load_dataset
 from tests.spark_jobs.local_lake import LocalLake, read_parquet
 
 T = pytest.importorskip("pyspark.sql.types")
