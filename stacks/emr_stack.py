@@ -8,6 +8,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lake_config import LakeSettings
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.shared.discovery_parameters import Discovery
 from lake_constructs.processing.emr_cluster import EmrCluster
 from lake_constructs.processing.emr_roles import EmrRoles, LakeGrants
@@ -18,7 +19,7 @@ from lake_constructs.storage.secure_bucket import SecureBucket
 from lake_config.datasets import CURATION_SCRIPT
 from stacks.catalog_stack import CatalogStack
 from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, cluster_subnets, existing_vpc
-from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name
+from stacks.storage_stack import StorageStack, import_lake_bucket, lake_bucket_name, lake_zones, logs_zone
 
 LOG_PREFIX = "emr/"
 # One zip per certificate generation (README, "Renewing the TLS certificate").
@@ -96,12 +97,11 @@ class EmrStack(Stack):
             "Roles",
             grants=LakeGrants(
                 key=key,
-                raw_bucket=import_lake_bucket(self, settings, "raw"),
-                curated_bucket=import_lake_bucket(self, settings, "curated"),
-                logs_bucket=logs_bucket,
+                zones=lake_zones(self, settings, key),
+                logs=logs_zone(self, settings),
+                catalog=CatalogDatabase(catalog.curated_database_name),
                 datasets=settings.datasets,
                 log_prefix=LOG_PREFIX,
-                curated_database=catalog.curated_database_name,
                 readable_objects=(tls_object_arn, script.bucket.arn_for_objects(script.s3_object_key)),
             ),
         )

@@ -3,13 +3,14 @@ from aws_cdk import Stack
 from constructs import Construct
 
 from lake_config import LakeSettings
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.interactive.interactive_cluster import InteractiveCluster
 from lake_constructs.interactive.interactive_roles import InteractiveGrants
 from lake_constructs.shared.discovery_parameters import Discovery
 from stacks.catalog_stack import CatalogStack
 from stacks.emr_stack import LOG_PREFIX, EmrStack, tls_location
 from stacks.network_stack import CLUSTER_SUBNETS, NetworkStack, existing_vpc
-from stacks.storage_stack import StorageStack, import_lake_bucket
+from stacks.storage_stack import StorageStack, import_lake_bucket, lake_zones, logs_zone
 
 
 class InteractiveStack(Stack):
@@ -41,11 +42,11 @@ class InteractiveStack(Stack):
             grants=InteractiveGrants(
                 prefix=settings.prefix,
                 key=storage.key,
-                curated_bucket=import_lake_bucket(self, settings, "curated"),
-                logs_bucket=logs_bucket,
+                zones=lake_zones(self, settings, storage.key),
+                logs=logs_zone(self, settings),
                 log_prefix=LOG_PREFIX,
-                curated_database=catalog.curated_database_name,
-                datasets=tuple((dataset.table, dataset.curated_prefix) for dataset in settings.datasets),
+                catalog=CatalogDatabase(catalog.curated_database_name),
+                datasets=settings.datasets,
                 readable_objects=(tls.object_arn,),
             ),
             vpc=vpc,

@@ -10,6 +10,7 @@ from lake_config import LakeSettings
 from lake_config.names import BUCKET_ZONES, bucket_name
 from lake_constructs.shared.arns import pseudo_parameters, regional_arn
 from lake_constructs.shared.discovery_parameters import Discovery
+from lake_constructs.storage.lake_zone import LakeZone, LakeZones
 from lake_constructs.storage.secure_bucket import SecureBucket
 
 
@@ -24,8 +25,23 @@ def lake_bucket_name(settings: LakeSettings, zone: str) -> str:
 
 
 def import_lake_bucket(scope: Construct, settings: LakeSettings, zone: str) -> s3.IBucket:
-    """A lake bucket of another stack, by its name: no cross-stack export to lock it in place."""
-    return s3.Bucket.from_bucket_name(scope, f"{zone}-bucket", lake_bucket_name(settings, zone))
+    """A lake bucket of another stack, by its name: no cross-stack export to lock it in place.
+    Imported once per scope, however often asked for."""
+    id = f"{zone}-bucket"
+    return scope.node.try_find_child(id) or s3.Bucket.from_bucket_name(scope, id, lake_bucket_name(settings, zone))
+
+
+def lake_zones(scope: Construct, settings: LakeSettings, key: kms.IKey) -> LakeZones:
+    """The raw and curated zones as `scope`'s grantor: their buckets imported by name, the lake key."""
+    return LakeZones(
+        raw=LakeZone(import_lake_bucket(scope, settings, "raw"), key),
+        curated=LakeZone(import_lake_bucket(scope, settings, "curated"), key),
+    )
+
+
+def logs_zone(scope: Construct, settings: LakeSettings) -> LakeZone:
+    """The logs bucket (SSE-S3, no key: S3 access logs deliver only there) as `scope`'s grantor."""
+    return LakeZone(import_lake_bucket(scope, settings, "logs"), None)
 
 
 class StorageStack(Stack):

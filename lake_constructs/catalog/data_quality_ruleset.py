@@ -8,9 +8,11 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.catalog.data_quality_rules import dqdl
 from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import keys_under
+from lake_constructs.storage.lake_zone import LakeZone
 
 # Where Glue Data Quality publishes a run's CloudWatch metrics.
 METRICS_NAMESPACE = "Glue Data Quality"
@@ -64,24 +66,9 @@ class DataQualityRuleset(Construct):
             roles=[self.role],
             statements=[
                 iam.PolicyStatement(
-                    actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"],
-                    resources=[
-                        regional_arn("glue", "catalog"),
-                        regional_arn("glue", f"database/{database_name}"),
-                        regional_arn("glue", f"table/{database_name}/{dataset.table}"),
-                    ],
-                ),
-                iam.PolicyStatement(
                     actions=["glue:GetDataQualityRuleset", "glue:PublishDataQuality"],
                     resources=[regional_arn("glue", f"dataQualityRuleset/{ruleset_name}")],
                 ),
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[curated_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [dataset.curated_prefix, f"{dataset.curated_prefix}*"]}},
-                ),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]),
-                iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]),
                 iam.PolicyStatement(
                     actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[log_groups, f"{log_groups}:*"],
@@ -96,6 +83,9 @@ class DataQualityRuleset(Construct):
                 ),
             ],
         )
+        CatalogDatabase(database_name).grant_read(policy, [dataset.table])
+        LakeZone(curated_bucket, key).grant_read(policy, [dataset.curated_prefix])
+        key.grant(policy, "kms:GenerateDataKey")
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id=iam5_resource(self, objects),

@@ -11,6 +11,8 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_constructs.shared.arns import regional_arn
+from lake_constructs.shared.s3_prefixes import keys_under
+from lake_constructs.storage.lake_zone import LakeZone
 
 # Spark and Hadoop leave markers and scratch files next to the data; a crawler that
 # reads them invents tables and columns.
@@ -49,7 +51,7 @@ class ZoneCrawler(Construct):
     ) -> None:
         super().__init__(scope, id)
         log_groups = regional_arn("logs", "log-group:/aws-glue/crawlers*")
-        objects = bucket.arn_for_objects(f"{prefix}*")
+        objects = keys_under(bucket, prefix)
         tables = regional_arn("glue", f"table/{database_name}/*")
         table = regional_arn("glue", f"table/{database_name}/{table_name}")
 
@@ -59,15 +61,6 @@ class ZoneCrawler(Construct):
             "Policy",
             roles=[self.role],
             statements=[
-                iam.PolicyStatement(
-                    actions=["s3:ListBucket"],
-                    resources=[bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-                ),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=[objects]),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
-                ),
                 # GetTables is authorized against every table of the database (Glue: "Specifying
                 # resource ARNs"); it returns definitions only, never data.
                 iam.PolicyStatement(
@@ -96,6 +89,9 @@ class ZoneCrawler(Construct):
                 ),
             ],
         )
+        LakeZone(bucket, key).grant_read(policy, [prefix])
+        # The rest of what the crawler does with the lake key: its security configuration encrypts with it.
+        key.grant(policy, "kms:Encrypt", "kms:GenerateDataKey")
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id=iam5_resource(self, objects),

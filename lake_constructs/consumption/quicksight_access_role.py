@@ -7,9 +7,11 @@ from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.s3_prefixes import keys_under
 from lake_constructs.shared.service_principals import account_scoped_service
+from lake_constructs.storage.lake_zone import LakeZone
 
 ATHENA_CATALOG = "AwsDataCatalog"
 # Where QuickSight's own objects live in the curated bucket (manifest, files, row-level rules).
@@ -52,7 +54,7 @@ class QuickSightAccessRole(Construct):
         # Each dataset's curated prefix (not its quarantine or reports), and QuickSight's own area.
         prefixes = {dataset.name: dataset.curated_prefix for dataset in datasets} | {"QuickSight": QUICKSIGHT_PREFIX}
         curated_objects = {owner: keys_under(curated_bucket, prefix) for owner, prefix in prefixes.items()}
-        tables = [regional_arn("glue", f"table/{database_name}/{table}") for table in (*(d.table for d in datasets), *extra_tables)]
+        tables = [*(dataset.table for dataset in datasets), *extra_tables]
 
         self.role = iam.Role(
             self,
@@ -91,25 +93,7 @@ class QuickSightAccessRole(Construct):
                     resources=[regional_arn("athena", f"datacatalog/{ATHENA_CATALOG}")],
                 ),
                 iam.PolicyStatement(sid="ListCatalogsAndWorkgroups", actions=ATHENA_LIST_ACTIONS, resources=["*"]),
-                iam.PolicyStatement(
-                    sid="ReadTheCuratedTables",
-                    actions=[
-                        "glue:GetDatabase",
-                        "glue:GetTable",
-                        "glue:GetPartition",
-                        "glue:GetPartitions",
-                        "glue:BatchGetPartition",
-                    ],
-                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{database_name}"), *tables],
-                ),
                 iam.PolicyStatement(sid="LocateTheCuratedZone", actions=["s3:GetBucketLocation"], resources=[curated_bucket.bucket_arn]),
-                iam.PolicyStatement(
-                    sid="ListTheCuratedDatasets",
-                    actions=["s3:ListBucket"],
-                    resources=[curated_bucket.bucket_arn],
-                    conditions={"StringLike": {"s3:prefix": [p for prefix in prefixes.values() for p in (prefix, f"{prefix}*")]}},
-                ),
-                iam.PolicyStatement(sid="ReadTheCuratedDatasets", actions=["s3:GetObject"], resources=list(curated_objects.values())),
                 iam.PolicyStatement(
                     sid="ListTheResultPrefix",
                     actions=["s3:ListBucket"],
@@ -126,11 +110,13 @@ class QuickSightAccessRole(Construct):
                     actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
                     resources=[results_objects],
                 ),
-                iam.PolicyStatement(
-                    sid="UseTheLakeKey", actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
-                ),
             ],
         )
+        # The curated tables, their files (not the quarantine, not the run reports) and QuickSight's own area.
+        CatalogDatabase(database_name).grant_read(policy, tables)
+        LakeZone(curated_bucket, key).grant_read(policy, prefixes.values())
+        # Athena encrypts the results it writes for QuickSight with the lake key.
+        key.grant(policy, "kms:GenerateDataKey")
         Validations.of(policy).acknowledge(
             Acknowledgment(
                 id=iam5_resource(self, "*"),

@@ -4,14 +4,14 @@ from dataclasses import dataclass
 from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
+from lake_config.datasets import Dataset
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.processing.emr_roles import EmrRoles
-from lake_constructs.shared.arns import regional_arn
-
-GLUE_READ = ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition"]
+from lake_constructs.shared.s3_prefixes import keys_under
+from lake_constructs.storage.lake_zone import LakeZone, LakeZones
 
 
 def runtime_role_name(prefix: str) -> str:
@@ -29,12 +29,11 @@ class InteractiveGrants:
 
     prefix: str
     key: kms.IKey
-    curated_bucket: s3.IBucket
-    logs_bucket: s3.IBucket
+    zones: LakeZones
+    logs: LakeZone
     log_prefix: str
-    curated_database: str
-    # (Glue table, curated prefix) of each dataset.
-    datasets: tuple[tuple[str, str], ...]
+    catalog: CatalogDatabase
+    datasets: tuple[Dataset, ...]
     # Exact object ARNs the nodes read at boot (the TLS zip).
     readable_objects: tuple[str, ...]
 
@@ -62,42 +61,29 @@ class InteractiveRoles(EmrRoles):
             assumed_by=iam.ArnPrincipal(self.instance_role.role_arn).with_session_tags(),
             description="EMR runtime role of EMR Studio notebook sessions: read the curated zone.",
         )
-        curated_objects = [grants.curated_bucket.arn_for_objects(f"{prefix}*") for _, prefix in grants.datasets]
-        # Spark and the Glue client also probe the folder's own key (no slash): a 403 there fails the read.
-        folders = [grants.curated_bucket.arn_for_objects(prefix.rstrip("/")) for _, prefix in grants.datasets]
-        read = iam.ManagedPolicy(
-            self,
-            "AnalystRead",
-            roles=[self.runtime_role],
-            statements=[
-                iam.PolicyStatement(actions=["s3:ListBucket"], resources=[grants.curated_bucket.bucket_arn]),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=[*curated_objects, *folders]),
-                iam.PolicyStatement(actions=["kms:Decrypt", "kms:DescribeKey"], resources=[grants.key.key_arn]),
-                iam.PolicyStatement(
-                    actions=GLUE_READ,
-                    resources=[
-                        regional_arn("glue", "catalog"),
-                        regional_arn("glue", "database/default"),
-                        regional_arn("glue", f"database/{grants.curated_database}"),
-                        *(regional_arn("glue", f"table/{grants.curated_database}/{table}") for table, _ in grants.datasets),
-                    ],
-                ),
-            ],
-        )
-        log_objects = grants.logs_bucket.arn_for_objects(f"{grants.log_prefix}*")
+        # Notebooks read through Spark: the curated files, and the folder keys Spark probes.
+        read = iam.ManagedPolicy(self, "AnalystRead", roles=[self.runtime_role])
+        grants.zones.grant_read_curated(read, grants.datasets, hadoop=True)
+        grants.key.grant(read, "kms:DescribeKey")
+        tables = [dataset.table for dataset in grants.datasets]
+        grants.catalog.grant_read(read, tables, browse=True)
+        # Spark's Glue client opens "default" when the session starts.
+        CatalogDatabase("default").grant_read(read, (), browse=True)
         nodes = iam.ManagedPolicy(
             self,
             "NodeAccess",
             roles=[self.instance_role],
             statements=[
                 iam.PolicyStatement(actions=["sts:AssumeRole", "sts:TagSession"], resources=[self.runtime_role.role_arn]),
-                iam.PolicyStatement(actions=["s3:PutObject"], resources=[log_objects]),
                 iam.PolicyStatement(actions=["s3:GetObject"], resources=list(grants.readable_objects)),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"], resources=[grants.key.key_arn]
-                ),
             ],
         )
+        grants.logs.grant_append(nodes, grants.log_prefix)
+        # Log and disk encryption: the nodes reach no data with the key.
+        grants.key.grant(nodes, "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        curated = grants.zones.curated.bucket
+        curated_objects = [keys_under(curated, dataset.curated_prefix) for dataset in grants.datasets]
+        log_objects = grants.logs.bucket.arn_for_objects(f"{grants.log_prefix}*")
         self.policies += [read, nodes]
         Validations.of(read).acknowledge(
             *(
@@ -105,7 +91,7 @@ class InteractiveRoles(EmrRoles):
                     id=iam5_resource(self, objects),
                     reason=f"Notebooks read the curated Parquet files of dataset {table}: one folder per date, names chosen by Spark.",
                 )
-                for (table, _), objects in zip(grants.datasets, curated_objects)
+                for table, objects in zip(tables, curated_objects)
             )
         )
         Validations.of(nodes).acknowledge(

@@ -4,14 +4,15 @@ from dataclasses import dataclass
 from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from compliance.finding_ids import iam5_resource
 from lake_config.datasets import Dataset
+from lake_constructs.catalog.catalog_database import CatalogDatabase
 from lake_constructs.shared.arns import regional_arn
-from lake_constructs.shared.s3_prefixes import folder_markers, keys_under, probed_keys
+from lake_constructs.shared.s3_prefixes import keys_under
 from lake_constructs.shared.service_principals import account_scoped_service
+from lake_constructs.storage.lake_zone import LakeZone, LakeZones
 
 SERVICE_POLICY = "service-role/AmazonEMRServicePolicy_v2"
 # How EC2 names itself to iam:PassedToService: ec2.amazonaws.com, and ec2.amazonaws.com.cn in the
@@ -30,12 +31,11 @@ class LakeGrants:
     report prefixes (write), its curated table's partitions, and the log prefix."""
 
     key: kms.IKey
-    raw_bucket: s3.IBucket
-    curated_bucket: s3.IBucket
-    logs_bucket: s3.IBucket
+    zones: LakeZones
+    logs: LakeZone
+    catalog: CatalogDatabase
     datasets: tuple[Dataset, ...]
     log_prefix: str
-    curated_database: str
     # Exact object ARNs the nodes read at boot or per step (TLS zip, job script).
     readable_objects: tuple[str, ...]
 
@@ -131,67 +131,30 @@ class EmrRoles(Construct):
         return role
 
     def _lake_access(self, grants: LakeGrants) -> None:
-        raw, curated = grants.raw_bucket, grants.curated_bucket
-        log_objects = grants.logs_bucket.arn_for_objects(f"{grants.log_prefix}*")
-        raw_reads, writes, probes, markers, tables = [], [], [], [], []
-        for dataset in grants.datasets:
-            raw_reads.append(keys_under(raw, dataset.raw_prefix))
-            probes += probed_keys(raw, dataset.raw_prefix)
-            for prefix in (dataset.curated_prefix, dataset.quarantine_prefix, dataset.report_prefix):
-                writes.append(keys_under(curated, prefix))
-                probes += probed_keys(curated, prefix)
-                markers += folder_markers(curated, prefix)
-            tables.append(regional_arn("glue", f"table/{grants.curated_database}/{dataset.table}"))
         policy = iam.ManagedPolicy(
             self,
             "LakeAccess",
             roles=[self.instance_role],
             statements=[
-                # Without ListBucket, S3 answers a HEAD on a missing key with 403 instead of 404,
-                # and EMRFS fails the job when it checks whether an output path exists. S3 sends
-                # that check without an s3:prefix, so the grant cannot be narrowed by prefix.
-                iam.PolicyStatement(actions=["s3:ListBucket"], resources=[raw.bucket_arn, curated.bucket_arn]),
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=raw_reads),
-                # HEAD of each dataset folder and its parents, with and without the slash.
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=list(dict.fromkeys(probes))),
-                iam.PolicyStatement(
-                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                    resources=writes,
-                ),
-                # EMRFS marks a directory it creates with a "<dir>_$folder$" object beside it.
-                iam.PolicyStatement(
-                    actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources=list(dict.fromkeys(markers))
-                ),
-                iam.PolicyStatement(actions=["s3:PutObject"], resources=[log_objects]),
                 iam.PolicyStatement(actions=["s3:GetObject"], resources=list(grants.readable_objects)),
-                iam.PolicyStatement(
-                    actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                    resources=[grants.key.key_arn],
-                ),
                 # The Glue client of Hive and Spark opens (or creates, once per account) "default" at start.
                 iam.PolicyStatement(
                     actions=["glue:GetDatabase", "glue:CreateDatabase"],
                     resources=[regional_arn("glue", "catalog"), regional_arn("glue", "database/default")],
                 ),
-                # CloudFormation owns the curated tables (their schema is the contract's): the
-                # job reads them and registers the partitions it writes, and changes nothing else.
-                iam.PolicyStatement(
-                    actions=[
-                        "glue:GetDatabase",
-                        "glue:GetTable",
-                        "glue:GetPartition",
-                        "glue:GetPartitions",
-                        "glue:BatchGetPartition",
-                        "glue:CreatePartition",
-                        "glue:BatchCreatePartition",
-                        "glue:UpdatePartition",
-                        "glue:BatchUpdatePartition",
-                    ],
-                    resources=[regional_arn("glue", "catalog"), regional_arn("glue", f"database/{grants.curated_database}"), *tables],
-                ),
             ],
         )
+        tables = [dataset.table for dataset in grants.datasets]
+        grants.zones.grant_read_raw(policy, grants.datasets, hadoop=True)
+        grants.zones.grant_curate(policy, grants.datasets)
+        grants.logs.grant_append(policy, grants.log_prefix)
+        grants.key.grant(policy, "kms:DescribeKey")
+        # The job reads the curated tables and registers the partitions it writes.
+        grants.catalog.grant_read(policy, tables)
+        grants.catalog.grant_write_partitions(policy, tables)
         self.policies.append(policy)
+        raw, curated = grants.zones.raw.bucket, grants.zones.curated.bucket
+        log_objects = grants.logs.bucket.arn_for_objects(f"{grants.log_prefix}*")
         acknowledgments = [
             Acknowledgment(
                 id=iam5_resource(self, log_objects),
