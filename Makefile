@@ -51,7 +51,8 @@ synth: $(VENV)/.runtime node_modules/.installed
 	@sed -n '1,/^| rule |/p' $(ASSEMBLY)/compliance-summary.md | head -n -1
 
 # More pytest options for either suite, e.g. PYTEST_FLAGS="-x --lf" (scripts/bench_suite.py adds
-# --durations). The full suite always runs the CDK's CloudFormation validation in its synths.
+# --durations). In the full suite each synth checks its templates against the CloudFormation schemas:
+# cfn-lint for dev and prod (tests/compliance), the CDK's built-in validation for every other one.
 PYTEST_FLAGS ?=
 test: $(VENV)/.dev node_modules/.installed
 	@echo "test: the whole suite, two workers"
