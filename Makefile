@@ -135,17 +135,18 @@ e2e-stage: $(VENV)/.dev
 
 # Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
 # CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each
-# script records its figures in docs/development/bench-results.json; the last line renders the page.
+# script records its figures in docs/development/bench-results.json, which the site renders.
 bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
-	$(PYTHON) scripts/docs_pages.py --no-synth
 
-# The documentation site: rewrite the pages generated from code (settings, prices, benchmarks,
-# deploy plans), then build it into site/ with warnings as errors, as the Pages workflow does.
-docs: $(VENV)/.dev node_modules/.installed
-	$(PYTHON) scripts/docs_pages.py
+# The documentation site, into site/ with warnings as errors (the Pages workflow runs this). The
+# pages derived from the configuration and the code (settings reference, costs, deploy table,
+# benchmarks) are rendered by docs/hooks.py during the build, which synthesizes each stage
+# in-process for its deploy plan: nothing generated is committed but the editors' cdk.json schema.
+docs: $(VENV)/.dev
+	$(PYTHON) scripts/docs_pages.py --check
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Python 3.11 or 3.12: the locks are resolved for them (numpy 1.26.4, the EMR nodes' pin, has no

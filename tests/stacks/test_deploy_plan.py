@@ -85,17 +85,6 @@ def test_the_makefile_deploys_the_plan_from_the_checked_assembly():
     assert "--all" not in recipe("synth"), "cdk synth has no --all"
 
 
-def test_the_deploy_page_table_is_the_plan_of_each_shipped_stage(dev, prod):
-    """docs/deploying.md's deploy table is written from the plan (scripts/docs_pages.py); it must be
-    what each stage's synth plans now, so a stack added to a target shows up in the docs."""
-    from scripts.docs_pages import REGION, deploy_table
-
-    page = (ROOT / "docs" / "deploying.md").read_text()
-    (region,) = [m["body"] for m in REGION.finditer(page) if m["name"] == "deploy-targets"]
-    expected = deploy_table({s.stage: plan(s.assembly.directory) for s in (dev, prod)})
-    assert region == expected, "docs/deploying.md's deploy table is stale: run python scripts/docs_pages.py"
-
-
 def test_the_architecture_page_names_every_stack_the_shipped_stages_plan(dev, prod):
     """docs/architecture.md's stack table (`<project>-<stage>-storage`, `-emr`, ...) lists exactly
     the stacks the shipped stages deploy, whichever target deploys them."""
