@@ -111,8 +111,9 @@ destroy: synth
 
 # Once per target account, with that account's administrator credentials (docs/deploying.md,
 # "Promotion across accounts"): the GitHub OIDC provider, deploy and diff roles and execution
-# policies (bootstrap/app.py), then the CDK bootstrap with those policies instead of
-# AdministratorAccess. make bootstrap-account STAGE=prod REPOSITORY=owner/repo
+# policies (bootstrap/app.py, which generates the policies from every stage of cdk.json, synthesized
+# in-process), then the CDK bootstrap with those policies instead of AdministratorAccess.
+# make bootstrap-account STAGE=prod REPOSITORY=owner/repo
 # [OIDC_PROVIDER_ARN=arn:... when the account already has GitHub's provider]
 REPOSITORY ?=
 OIDC_PROVIDER_ARN ?=
@@ -123,7 +124,7 @@ bootstrap-account: $(VENV)/.runtime node_modules/.installed
 	@$(PYTHON) -m stacks.account_check $(BOOTSTRAP_ASSEMBLY) --setting stages.$(STAGE).account
 	$(CDK) deploy --app $(BOOTSTRAP_ASSEMBLY) --all --require-approval never
 	$(CDK) bootstrap --app $(BOOTSTRAP_ASSEMBLY) "aws://$$($(PYTHON) -m bootstrap.target $(STAGE) environment)" \
-	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies)"
+	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies $(BOOTSTRAP_ASSEMBLY))"
 
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
