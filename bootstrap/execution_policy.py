@@ -148,7 +148,9 @@ def synthesize(context: Mapping) -> list[dict]:
     from stacks.stage import build_stacks
 
     with tempfile.TemporaryDirectory(prefix=f"execution-policy-{context['stage']}-") as outdir:
-        app = cdk.App(context=dict(context), outdir=outdir)
+        # post_cli_context: under `cdk synth --app "python -m bootstrap.app"` the CLI's own context
+        # (-c stage=..., in CDK_CONTEXT_JSON) would otherwise override this stage's.
+        app = cdk.App(post_cli_context=dict(context), outdir=outdir)
         build_stacks(app, load_settings(dict(context)))
         app.synth()
         return templates_of([outdir])
