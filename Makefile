@@ -112,8 +112,9 @@ destroy: synth
 
 # Once per target account, with that account's administrator credentials (docs/deploying.md,
 # "Promotion across accounts"): the GitHub OIDC provider, deploy and diff roles and execution
-# policies (bootstrap/app.py), then the CDK bootstrap with those policies instead of
-# AdministratorAccess. make bootstrap-account STAGE=prod REPOSITORY=owner/repo
+# policies (bootstrap/app.py, which generates the policies from every stage of cdk.json, synthesized
+# in-process), then the CDK bootstrap with those policies instead of AdministratorAccess.
+# make bootstrap-account STAGE=prod REPOSITORY=owner/repo
 # [OIDC_PROVIDER_ARN=arn:... when the account already has GitHub's provider]
 REPOSITORY ?=
 OIDC_PROVIDER_ARN ?=
@@ -124,7 +125,7 @@ bootstrap-account: $(VENV)/.runtime node_modules/.installed
 	@$(PYTHON) -m stacks.account_check $(BOOTSTRAP_ASSEMBLY) --setting stages.$(STAGE).account
 	$(CDK) deploy --app $(BOOTSTRAP_ASSEMBLY) --all --require-approval never
 	$(CDK) bootstrap --app $(BOOTSTRAP_ASSEMBLY) "aws://$$($(PYTHON) -m bootstrap.target $(STAGE) environment)" \
-	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies)"
+	  --cloudformation-execution-policies "$$($(PYTHON) -m bootstrap.target $(STAGE) policies $(BOOTSTRAP_ASSEMBLY))"
 
 # Deploy an ephemeral stage, smoke-test it, always destroy it (CI runs the same script).
 e2e: $(VENV)/.dev node_modules/.installed
@@ -136,17 +137,18 @@ e2e-stage: $(VENV)/.dev
 
 # Figures for docs/development/benchmarks.md (scripts, not timed tests): the suite's wall and
 # CPU time and its ten slowest tests, the synth ratio, the curation job's rows per second. Each
-# script records its figures in docs/development/bench-results.json; the last line renders the page.
+# script records its figures in docs/development/bench-results.json, which the site renders.
 bench: $(VENV)/.dev node_modules/.installed
 	$(PYTHON) scripts/bench_suite.py
 	$(PYTHON) scripts/bench_synth.py
 	$(PYTHON) scripts/bench_spark_job.py
-	$(PYTHON) scripts/docs_pages.py --no-synth
 
-# The documentation site: rewrite the pages generated from code (settings, prices, benchmarks,
-# deploy plans), then build it into site/ with warnings as errors, as the Pages workflow does.
-docs: $(VENV)/.dev node_modules/.installed
-	$(PYTHON) scripts/docs_pages.py
+# The documentation site, into site/ with warnings as errors (the Pages workflow runs this). The
+# pages derived from the configuration and the code (settings reference, costs, deploy table,
+# benchmarks) are rendered by docs/hooks.py during the build, which synthesizes each stage
+# in-process for its deploy plan: nothing generated is committed but the editors' cdk.json schema.
+docs: $(VENV)/.dev
+	$(PYTHON) scripts/docs_pages.py --check
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # Python 3.11 or 3.12: the locks are resolved for them (numpy 1.26.4, the EMR nodes' pin, has no

@@ -5,7 +5,9 @@
 
 runs `cdk deploy --app "python -m bootstrap.app"` (this app: the GitHub OIDC provider, the
 deploy and diff roles, the execution policies), then `cdk bootstrap` with those policies as
-`--cloudformation-execution-policies`. Its stack needs no bootstrap itself (no assets, the
+`--cloudformation-execution-policies`. The policies are generated while this app synthesizes,
+from the stages of cdk.json as they are then (bootstrap/execution_policy.py), so a fork's own
+project and components need no committed file. Its stack needs no bootstrap itself (no assets, the
 LegacyStackSynthesizer: the CLI deploys its template inline with the caller's credentials).
 
 Context: `stage` (a stage of cdk.json that names its account), `repository` (OWNER/REPO),
@@ -21,8 +23,9 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from bootstrap.execution_policy import POLICY_FILE
+from bootstrap import execution_policy
 from bootstrap.github_access import GitHubDeployAccess
+from lake_config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
@@ -43,14 +46,16 @@ def settings(context: dict) -> dict:
     environment = context.get("environment") or stage
     if not ENVIRONMENT.match(environment):
         raise SystemExit(f"configuration error: -c environment={environment!r}: a GitHub environment name (letters, digits, . _ -)")
+    lake_settings = load_settings({**lake, "stage": stage})
     return {
-        "project": lake["project"], "stage": stage, "repository": repository, "environment": environment,
+        "project": lake_settings.project, "stage": stage, "repository": repository, "environment": environment,
         "account": stages[stage]["account"], "region": stages[stage].get("region"),
-        "oidc_provider_arn": context.get("oidc_provider_arn"),
+        "oidc_provider_arn": context.get("oidc_provider_arn"), "lake": lake_settings, "context": lake,
     }
 
 
-def build(app: cdk.App) -> cdk.Stack:
+def build(app: cdk.App, *, execution_policies: list[dict] | None = None) -> cdk.Stack:
+    """The account's stack; `execution_policies` default to those generated from cdk.json's stages."""
     values = settings(app.node.get_all_context())
     stack = cdk.Stack(
         app, f"{values['project']}-{values['stage']}-github-access",
@@ -62,8 +67,9 @@ def build(app: cdk.App) -> cdk.Stack:
     )
     GitHubDeployAccess(
         stack, "GitHub",
-        project=values["project"], stage=values["stage"], repository=values["repository"], environment=values["environment"],
-        execution_policies=json.loads(POLICY_FILE.read_text()), oidc_provider_arn=values["oidc_provider_arn"],
+        settings=values["lake"], repository=values["repository"], environment=values["environment"],
+        execution_policies=execution_policy.generate(values["context"]) if execution_policies is None else execution_policies,
+        oidc_provider_arn=values["oidc_provider_arn"],
     )
     return stack
 

@@ -9,11 +9,17 @@ its reason. The policy allows exactly those actions: IAM writes only on the proj
 policies and instance profiles (CloudFormation names them after the stack, `<project>-<stage>-...`),
 service-linked roles only under aws-service-role/, and everything else on any resource.
 
-    python -m bootstrap.execution_policy cdk.out/dev cdk.out/prod cdk.out/pr1 > bootstrap/execution-policy.json
+Nothing is committed: `make bootstrap-account` generates the policy from the configuration it
+runs with (bootstrap/app.py calls `generate`), synthesizing in-process every stage of cdk.json
+and an ephemeral stage derived from each (the e2e runs' kind), so a fork's policy names its
+project and covers its components. To read it first:
 
-The file is a list of policy documents, each within IAM's 6,144-character limit for a managed
+    python -m bootstrap.execution_policy                          # from cdk.json, synthesizing
+    python -m bootstrap.execution_policy cdk.out/dev cdk.out/pr1  # from assemblies already synthesized
+
+The output is a list of policy documents, each within IAM's 6,144-character limit for a managed
 policy; bootstrap/app.py creates one managed policy per document. tests/promotion checks the
-shipped file against the synthesized dev, prod and ephemeral templates.
+generator against the synthesized dev, prod and ephemeral templates.
 """
 from __future__ import annotations
 
@@ -21,12 +27,12 @@ import functools
 import json
 import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
 HERE = Path(__file__).parent
 EXTRA = json.loads((HERE / "extra-permissions.json").read_text())
-POLICY_FILE = HERE / "execution-policy.json"
 HANDLERS = ("create", "read", "update", "delete")
 # IAM quotas (IAM User Guide, "IAM and AWS STS quotas"): a managed policy holds at most 6,144
 # characters, whitespace not counted; a role has at most 10 managed policies by default.
@@ -121,14 +127,51 @@ def documents(actions: Iterable[str], project: str) -> list[dict]:
     return packed
 
 
-def project_of(cdk_json: Path = HERE.parent / "cdk.json") -> str:
-    return json.loads(cdk_json.read_text())["context"]["project"]
+def stage_contexts(context: Mapping) -> dict[str, dict]:
+    """The contexts to synthesize for the policy: each stage of cdk.json and an ephemeral stage
+    derived from it (`-c stage=<e2e name> -c base_stage=<stage>`), named as CI names its runs."""
+    from lake_config.names import ephemeral_stage_name
+
+    found = {}
+    for stage, values in context["stages"].items():
+        found[stage] = {**context, "stage": stage}
+        ephemeral = ephemeral_stage_name(values.get("project", context["project"]), "pr", 1, values.get("region"))
+        found[f"{ephemeral} (from {stage})"] = {**context, "stage": ephemeral, "base_stage": stage}
+    return found
+
+
+def synthesize(context: Mapping) -> list[dict]:
+    """The templates of one stage, synthesized in-process (no nag packs: they add no resources)."""
+    import aws_cdk as cdk
+
+    from lake_config import load_settings
+    from stacks.stage import build_stacks
+
+    with tempfile.TemporaryDirectory(prefix=f"execution-policy-{context['stage']}-") as outdir:
+        # post_cli_context: under `cdk synth --app "python -m bootstrap.app"` the CLI's own context
+        # (-c stage=..., in CDK_CONTEXT_JSON) would otherwise override this stage's.
+        app = cdk.App(post_cli_context=dict(context), outdir=outdir)
+        build_stacks(app, load_settings(dict(context)))
+        app.synth()
+        return templates_of([outdir])
+
+
+def generate(context: Mapping) -> list[dict]:
+    """The policy documents for the configuration `context` (cdk.json's)."""
+    templates = [template for stage_context in stage_contexts(context).values() for template in synthesize(stage_context)]
+    return documents(needs(templates), context["project"])
+
+
+def cdk_context(cdk_json: Path = HERE.parent / "cdk.json") -> dict:
+    return json.loads(cdk_json.read_text())["context"]
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        sys.exit("usage: python -m bootstrap.execution_policy ASSEMBLY_DIR... (the synthesized dev, prod and an ephemeral stage)")
-    print(json.dumps(documents(needs(templates_of(argv)), project_of()), indent=2))
+    if argv:
+        policy = documents(needs(templates_of(argv)), cdk_context()["project"])
+    else:
+        policy = generate(cdk_context())
+    print(json.dumps(policy, indent=2))
     return 0
 
 

@@ -9,8 +9,8 @@
   OIDC token) may assume it; it may assume the bootstrap's lookup role (read-only) and nothing else,
   which is all `cdk diff --method template` needs (its --help: "compares templates directly and uses the
   lookup role"; aws/aws-cdk#29718).
-- The execution policies: bootstrap/execution-policy.json, one managed policy per document, for
-  `cdk bootstrap --cloudformation-execution-policies`.
+- The execution policies: generated from the stages' templates (bootstrap/execution_policy.py),
+  one managed policy per document, for `cdk bootstrap --cloudformation-execution-policies`.
 
 Trust follows "Configuring OpenID Connect in Amazon Web Services" (GitHub docs): the audience
 `sts.amazonaws.com` and an exact `sub` in StringEquals, never a wildcard over the repository.
@@ -23,6 +23,8 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from lake_config import LakeSettings
+
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
 AUDIENCE = "sts.amazonaws.com"
 ACCOUNT_VARIABLE = "${aws:PrincipalAccount}"
@@ -32,18 +34,19 @@ def trust_conditions(subject: str) -> dict:
     return {"StringEquals": {f"{GITHUB_ISSUER}:aud": AUDIENCE, f"{GITHUB_ISSUER}:sub": subject}}
 
 
-def smoke_test_statements(*, project: str, stage: str, account: str) -> list[iam.PolicyStatement]:
+def smoke_test_statements(*, settings: LakeSettings, account: str) -> list[iam.PolicyStatement]:
     """What `lakeops --stage <stage> smoke-test` and `check-quicksight` call: the stage's parameters,
     buckets, key (by alias), catalog, workgroup, cluster (by its stage tag), pipeline and the
-    account's QuickSight subscription. Reads and one sample upload."""
-    prefix, glue = f"{project}-{stage}", f"{project}_{stage}"
+    account's QuickSight subscription. Reads and one sample upload. Names as the stacks make them
+    (the settings' prefixes: Glue's has underscores for a project's hyphens)."""
+    prefix, glue, ssm, stage = settings.prefix, settings.glue_prefix, settings.ssm_prefix, settings.stage
 
     def regional(service: str, resource: str) -> str:
         return f"arn:*:{service}:*:{account}:{resource}"
 
     return [
         iam.PolicyStatement(sid="SmokeTestDiscovery", actions=["ssm:GetParametersByPath", "ssm:GetParameter"],
-                            resources=[regional("ssm", f"parameter/{project}/{stage}"), regional("ssm", f"parameter/{project}/{stage}/*")]),
+                            resources=[regional("ssm", f"parameter{ssm}"), regional("ssm", f"parameter{ssm}/*")]),
         iam.PolicyStatement(sid="SmokeTestBuckets",
                             actions=["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
                             resources=[f"arn:*:s3:::{prefix}-*"]),
@@ -80,8 +83,7 @@ class GitHubDeployAccess(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        project: str,
-        stage: str,
+        settings: LakeSettings,
         repository: str,
         environment: str,
         execution_policies: list[dict],
@@ -90,6 +92,7 @@ class GitHubDeployAccess(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
+        project, stage = settings.project, settings.stage
         if oidc_provider_arn is None:
             # One per account: IAM refuses a second provider for the same URL (pass its ARN instead).
             provider = iam.CfnOIDCProvider(self, "GitHubProvider", url=f"https://{GITHUB_ISSUER}", client_id_list=[AUDIENCE])
@@ -109,7 +112,7 @@ class GitHubDeployAccess(Construct):
         self.deploy_role.add_to_policy(iam.PolicyStatement(
             sid="CdkDeployThroughTheBootstrapRoles", actions=["sts:AssumeRole"],
             resources=[bootstrap_role(kind) for kind in ("deploy", "file-publishing", "lookup")]))
-        for statement in smoke_test_statements(project=project, stage=stage, account=stack.account):
+        for statement in smoke_test_statements(settings=settings, account=stack.account):
             self.deploy_role.add_to_policy(statement)
 
         self.diff_role = iam.Role(
@@ -127,7 +130,7 @@ class GitHubDeployAccess(Construct):
             iam.CfnManagedPolicy(self, f"ExecutionPolicy{n}", managed_policy_name=f"{project}-cfn-execution-{n}",
                                  # CloudFormation's schema wants the account in a Resource ARN, not a policy variable.
                                  policy_document=json.loads(json.dumps(document).replace(ACCOUNT_VARIABLE, stack.account)),
-                                 description=f"CloudFormation execution policy {n}/{len(execution_policies)} of the {project} stages (bootstrap/execution-policy.json)")
+                                 description=f"CloudFormation execution policy {n}/{len(execution_policies)} of the {project} stages (bootstrap/execution_policy.py)")
             for n, document in enumerate(execution_policies, start=1)
         ]
         CfnOutput(self, "DeployRoleArn", value=self.deploy_role.role_arn)

@@ -1,8 +1,9 @@
 """mkdocs hooks (mkdocs.yml `hooks:`), so the site is built from the code it describes:
 
-- each page's generated regions (scripts/docs_pages.py) are rendered again from the settings
-  models, the price file and the benchmark results, so the configuration reference is the
-  models' at build time (the deploy tables, which need a synth, stay as committed and tested);
+- each page's generated regions (scripts/docs_pages.py) are rendered from cdk.json, datasets/,
+  the settings models, the price file, the benchmark results and, for the deploy table, each
+  stage's cloud assembly: the pages commit only the markers, so the site is always the
+  configuration's at build time, a fork's included;
 - a relative link to a repository file outside docs/ (a README next to the code, a construct's
   module) works on GitHub but not on the site: it becomes the file's path in code;
 - the README of each construct domain (lake_constructs/<domain>/README.md) becomes the page
@@ -65,11 +66,13 @@ def _outside_docs_as_paths(markdown: str, page, config) -> str:
 
 
 def on_page_markdown(markdown, page, config, files):
-    markdown = docs_pages.render(markdown, docs_pages.GENERATORS)
+    markdown = docs_pages.render(markdown)
     return _outside_docs_as_paths(markdown, page, config)
 
 
 def on_serve(server, config, builder):
-    for path in [*construct_readmes().values(), docs_pages.cost_tables.PRICES_FILE, ROOT / "lake_config", ROOT / "cdk.json"]:
+    watched = [*construct_readmes().values(), docs_pages.cost_tables.PRICES_FILE, docs_pages.bench_results.RESULTS,
+               ROOT / "lake_config", ROOT / "datasets", ROOT / "cdk.json"]
+    for path in watched:
         server.watch(str(path))
     return server

@@ -1,5 +1,6 @@
 """The benchmark figures the documentation shows: written by the `make bench` scripts, rendered
-into docs/development/benchmarks.md by scripts/docs_pages.py (history stays in git).
+into docs/development/benchmarks.md when the site is built (scripts/docs_pages.py; history
+stays in git).
 
 Each script records its own section of docs/development/bench-results.json with the commit and
 the machine it ran on; `tables()` turns the file into the page's Markdown.
@@ -38,7 +39,7 @@ def record(section: str, figures: dict) -> None:
     results = load()
     results[section] = {"commit": _commit(), "date": date.today().isoformat(), "machine": machine(), **figures}
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"recorded {section} in {RESULTS.relative_to(ROOT)}; python scripts/docs_pages.py renders the page", file=sys.stderr)
+    print(f"recorded {section} in {RESULTS.relative_to(ROOT)}; make docs renders the page", file=sys.stderr)
 
 
 def _runs(values: list[float], digits: int = 1) -> str:

@@ -4,8 +4,8 @@ Every setting's type, default, allowed values and description come from pydantic
 of `LakeSettings` (`model_json_schema()`, with each field's `Field(description=...)`); the dev and
 prod columns are what cdk.json sets. Two outputs:
 
-- `reference_markdown()`: the tables of docs/reference/configuration.md (scripts/docs_pages.py
-  writes them; the mkdocs hook renders them again at build time);
+- `reference_markdown()`: the tables of docs/reference/configuration.md (the mkdocs hook renders
+  them when the site is built: scripts/docs_pages.py);
 - `cdk_json_schema()`: docs/reference/cdk.schema.json, a JSON Schema of cdk.json for editors.
 
     python scripts/config_reference.py --schema   # prints the JSON Schema
@@ -133,8 +133,13 @@ def _lookup(values: dict, name: str) -> Any:
     return values
 
 
+def cdk_context() -> dict:
+    """cdk.json's context as it is now: every generated page reads the configuration through this."""
+    return json.loads((ROOT / "cdk.json").read_text())["context"]
+
+
 def _shipped() -> dict[str, dict]:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context = cdk_context()
     return {stage: load_settings({**context, "stage": stage}).model_dump() for stage in context["stages"]}
 
 

@@ -2,14 +2,13 @@
 
 Prices live in docs/cost/prices.yaml (one region, with the date and source of each group); the
 quantities come from cdk.json through lake_config (instance types, capacity units, volume size,
-datasets, the stage's NAT choice). scripts/docs_pages.py writes the tables into docs/cost.md;
-tests/docs checks that the page is what this computes.
+datasets, the stage's NAT choice). The mkdocs hook renders the tables into docs/cost.md when the
+site is built (scripts/docs_pages.py), so they are always those of the configuration then.
 
     python scripts/cost_tables.py    # prints every table
 """
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +23,10 @@ if str(ROOT) not in sys.path:
 from lake_config import load_settings  # noqa: E402
 from lake_config.emr_settings import capacity_units  # noqa: E402
 from lake_config.models import LakeSettings  # noqa: E402
+
+if str(ROOT / "scripts") not in sys.path:
+    sys.path.insert(0, str(ROOT / "scripts"))
+import config_reference  # noqa: E402
 
 PRICES_FILE = ROOT / "docs" / "cost" / "prices.yaml"
 # What a dev month runs, beyond the settings: a run is about a quarter of an hour of cluster,
@@ -47,10 +50,8 @@ def prices() -> dict:
     return yaml.safe_load(PRICES_FILE.read_text())
 
 
-@cache
 def shipped(stage: str) -> LakeSettings:
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    return load_settings({**context, "stage": stage})
+    return load_settings({**config_reference.cdk_context(), "stage": stage})
 
 
 def money(value: float, digits: int = 2) -> str:

@@ -5,7 +5,7 @@ date and date-time field, and 8 bytes plus the UTF-8 length for every text field
 (QuickSight User Guide, "Estimating the size of SPICE datasets"). This reads each dataset's
 sample (datasets/<name>/sample/, or the older sample_data/<name>/) through its contract, counts
 every raw row (dirty rows included, so it is an upper bound of what curation keeps), adds the
-date partition (text, YYYY-MM-DD), and prints the SPICE table of docs/quicksight.md (scripts/docs_pages.py writes it there):
+date partition (text, YYYY-MM-DD), and prints the SPICE table of docs/quicksight.md (the site build renders it there, scripts/docs_pages.py):
 
     python scripts/spice_capacity.py
 """

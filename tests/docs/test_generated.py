@@ -1,6 +1,7 @@
-"""The numbers and tables the documentation shows come from code, and the committed pages are
-what the generators make now (scripts/docs_pages.py; the deploy table is checked against each
-stage's synth in tests/stacks/test_deploy_plan.py)."""
+"""The numbers and tables the documentation shows come from code and configuration, rendered
+when the site is built (scripts/docs_pages.py, docs/hooks.py; tests/docs/test_site.py checks the
+rendered pages). The committed pages hold only the markers, so nothing here compares a page with
+a committed copy that a fork would have to regenerate."""
 import html
 import json
 import sys
@@ -9,7 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from lake_config.models import LakeSettings
-from tests.helpers import ROOT
+from tests.helpers import FORK_DATASETS, FORK_PROJECT, ROOT, fork_context
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import config_reference  # noqa: E402
@@ -17,22 +18,39 @@ import cost_tables  # noqa: E402
 import docs_pages  # noqa: E402
 
 
-def test_every_generated_page_and_the_schema_are_fresh():
+def test_the_pages_commit_only_the_markers_and_the_schema_is_the_models():
     stale = docs_pages.stale()
     assert not stale, f"stale: {', '.join(str(p.relative_to(ROOT)) for p in stale)}; run python scripts/docs_pages.py"
 
 
 def test_every_region_has_a_generator_and_every_generator_a_region():
     used = {name for page in docs_pages.pages() for name in docs_pages.regions(page.read_text())}
-    assert used == set(docs_pages.GENERATORS) | set(docs_pages.PLAN_REGIONS)
+    assert used == set(docs_pages.GENERATORS)
 
 
-def test_a_changed_price_makes_the_cost_page_stale(monkeypatch):
-    """The staleness check sees a change of the price file."""
+def test_the_cost_page_follows_the_price_file(monkeypatch):
     prices = json.loads(json.dumps(cost_tables.prices()))
     prices["quicksight"]["author_per_month"] += 1
     monkeypatch.setattr(cost_tables, "prices", lambda: prices)
-    assert ROOT / "docs" / "cost.md" in docs_pages.stale()
+    rendered = docs_pages.render((ROOT / "docs" / "cost.md").read_text())
+    assert f"authors ${prices['quicksight']['author_per_month']} per month" in rendered
+
+
+def test_a_forks_configuration_renders_its_own_pages(fork_datasets, monkeypatch):
+    """A fork that renames the project, adds stages and datasets: the pages it builds show its
+    names, stages and datasets, and no committed page or test needs editing (the committed
+    pages hold only the markers, checked above)."""
+    context = fork_context(fork_datasets)
+    monkeypatch.setattr(config_reference, "cdk_context", lambda: context)
+    rendered = {page.name: docs_pages.render(page.read_text(), docs_pages.WITHOUT_SYNTH) for page in docs_pages.pages()}
+    reference = rendered["configuration.md"]
+    (header,) = {line for line in reference.splitlines() if line.startswith("| setting |")}
+    assert header.split(" | ")[4:-1] == list(context["stages"])
+    (project,) = [line for line in reference.splitlines() if line.startswith("| `project` |")]
+    assert project.split(" | ")[4:-1] == [FORK_PROJECT] * len(context["stages"])
+    for dataset in FORK_DATASETS:
+        assert f"| `{dataset.name}` |" in rendered["quicksight.md"], dataset.name
+    assert docs_pages.PLACEHOLDER not in "".join(rendered.values()).replace(rendered["deploying.md"], "")
 
 
 def _fields(model: type[BaseModel], prefix: str = ""):

@@ -1,13 +1,18 @@
 """Every relative link in the README, the docs and the construct READMEs points at a file that
 exists, and every `#anchor` at a heading of its target (slugs as python-markdown's toc makes
-them for the site, which are GitHub's for these plain headings)."""
+them for the site, which are GitHub's for these plain headings), the headings the site build
+renders into a page's generated regions included (scripts/docs_pages.py)."""
 import re
+import sys
 from pathlib import Path
 
 import pytest
 from markdown.extensions.toc import slugify
 
 from tests.helpers import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import docs_pages  # noqa: E402
 
 PAGES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", ROOT / "SECURITY.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "lake_constructs").glob("*/README.md"))]
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
@@ -21,7 +26,7 @@ def links(page: Path) -> list[str]:
 
 
 def anchors(page: Path) -> set[str]:
-    text = FENCE.sub("", page.read_text())
+    text = FENCE.sub("", docs_pages.render(page.read_text(), docs_pages.WITHOUT_SYNTH))
     found = set()
     for heading in re.findall(r"^#{1,6} +(.+?) *#*$", text, re.M):
         found.add(slugify(re.sub(r"[`*]", "", re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)), "-"))

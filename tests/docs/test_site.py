@@ -2,7 +2,9 @@
 
 mkdocs' strict mode fails on a link to a missing page, a missing anchor (`validation.anchors`)
 and a page left out of the navigation; the hooks (docs/hooks.py) render the generated regions
-and the construct READMEs in the same build.
+(from cdk.json, datasets/ and the code as they are now: a fork's own) and the construct READMEs
+in the same build. The build reads the deploy plans from the session's dev and prod assemblies
+instead of synthesizing the stages again.
 """
 import html
 import os
@@ -17,14 +19,17 @@ from tests.helpers import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 import cost_tables  # noqa: E402
+import docs_pages  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def site(tmp_path_factory, dev, prod) -> Path:
     out = tmp_path_factory.mktemp("site")
+    assemblies = ",".join(f"{synth.stage}={synth.assembly.directory}" for synth in (dev, prod))
     result = subprocess.run(
         [str(Path(sys.executable).parent / "mkdocs"), "build", "--strict", "--quiet", "--site-dir", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", docs_pages.ASSEMBLIES_ENV: assemblies},
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return out
@@ -66,3 +71,31 @@ def test_the_rendered_configuration_reference_lists_every_setting(site):
     # Each description survives rendering whole (a `<region>` in it once vanished as an HTML tag).
     lost = [name for name, node in config_reference.settings() if " ".join(node["description"].split()) not in " ".join(text.split())]
     assert not lost, lost
+    # One column per stage of cdk.json, each showing the stage's own project.
+    (project,) = [row for row in table_rows(site / "reference" / "configuration" / "index.html", "setting") if row[0] == "project"]
+    stages = list(config_reference.cdk_context()["stages"])
+    assert project[4:-1] == [config_reference._shipped()[stage]["project"] for stage in stages]
+
+
+def table_rows(page: Path, header: str) -> list[list[str]]:
+    """The rows of the rendered table whose first header cell is `header`, as cell texts."""
+    for table in re.findall(r"<table>.*?</table>", page.read_text(), re.S):
+        rows = [[text_of_cell(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)] for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+        if rows and rows[0][0] == header:
+            return rows[1:]
+    raise AssertionError(f"no table headed {header!r} in {page}")
+
+
+def text_of_cell(cell: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
+
+
+def test_the_rendered_deploy_table_is_the_plan_of_each_stage(site, dev, prod):
+    """What `make deploy` and `make deploy-quicksight` deploy per stage, as each stage's synth plans it
+    (stacks/deploy_plan.py), with the configured project's stack names."""
+    from stacks.deploy_plan import plan
+
+    expected = docs_pages.deploy_table({s.stage: plan(s.assembly.directory) for s in (dev, prod)})
+    rows = [[cell.strip().replace("`", "") for cell in line.strip("|").split(" | ")] for line in expected.splitlines()[2:]]
+    assert table_rows(site / "deploying" / "index.html", "target") == rows
+    assert f"{dev.settings.prefix}-storage" in rows[0][1]

@@ -28,13 +28,19 @@ REPOSITORY = f"acme{random.randrange(10**6)}/lake"
 ISSUER = "token.actions.githubusercontent.com"
 
 
+# Execution policies to build with (the stages' own are generated at bootstrap time and checked
+# in test_execution_policy.py): two documents, so the numbering shows.
+POLICIES = [ep.documents(ep.needs([{"Resources": {"B": {"Type": type_}}}]), CDK_CONTEXT["project"])[0]
+            for type_ in ("AWS::S3::Bucket", "AWS::SQS::Queue")]
+
+
 def synthesize(tmp_path, stage: str, **context) -> dict:
     import aws_cdk as cdk
 
     from bootstrap.app import build
 
     app = cdk.App(context={"stage": stage, "repository": REPOSITORY, **context}, outdir=str(tmp_path))
-    stack = build(app)
+    stack = build(app, execution_policies=POLICIES)
     app.synth()
     return json.loads((tmp_path / f"{stack.stack_name}.template.json").read_text())
 
@@ -135,12 +141,48 @@ def test_the_deploy_role_deploys_only_through_the_bootstrap_roles_and_runs_the_s
         assert [(a, r) for a, r, c in own(other) if allows([policy], a, r, c)] == [], f"nothing of stage {other}"
 
 
-def test_the_execution_policies_are_the_shipped_documents_in_this_account(account):
+def test_the_execution_policies_are_the_documents_in_this_account_and_cdk_bootstrap_gets_their_arns(account, tmp_path, monkeypatch):
+    from bootstrap import target
+
     stage, number, template = account
     policies = sorted(of_type(template, "AWS::IAM::ManagedPolicy").values(), key=lambda p: p["Properties"]["ManagedPolicyName"])
-    shipped = json.loads(ep.POLICY_FILE.read_text())
-    assert [p["Properties"]["ManagedPolicyName"] for p in policies] == [f"{CDK_CONTEXT['project']}-cfn-execution-{n}" for n in range(1, len(shipped) + 1)]
-    assert [p["Properties"]["PolicyDocument"] for p in policies] == json.loads(json.dumps(shipped).replace("${aws:PrincipalAccount}", number))
+    assert [p["Properties"]["ManagedPolicyName"] for p in policies] == [f"{CDK_CONTEXT['project']}-cfn-execution-{n}" for n in range(1, len(POLICIES) + 1)]
+    assert [p["Properties"]["PolicyDocument"] for p in policies] == json.loads(json.dumps(POLICIES).replace("${aws:PrincipalAccount}", number))
+    (tmp_path / "account.template.json").write_text(json.dumps(template))
+    monkeypatch.setattr(target, "environment", lambda s: (number, "eu-west-1", "aws"))
+    assert target.policy_arns(stage, tmp_path) == [f"arn:aws:iam::{number}:policy/{p['Properties']['ManagedPolicyName']}" for p in policies]
+
+
+def test_without_documents_the_app_generates_the_policies_from_cdk_json(tmp_path, monkeypatch):
+    """`make bootstrap-account` builds with no documents given: they come from execution_policy.generate."""
+    generated = POLICIES[1:]
+    monkeypatch.setattr(ep, "generate", lambda context: generated if context == CDK_CONTEXT else pytest.fail("not cdk.json's context"))
+    import aws_cdk as cdk
+
+    from bootstrap.app import build
+
+    stage = promoted_stages(CDK_CONTEXT)[0]
+    app = cdk.App(context={"stage": stage, "repository": REPOSITORY}, outdir=str(tmp_path))
+    stack = build(app)
+    template = app.synth().get_stack_by_name(stack.stack_name).template
+    (policy,) = of_type(template, "AWS::IAM::ManagedPolicy").values()
+    assert policy["Properties"]["PolicyDocument"] == json.loads(json.dumps(generated[0]).replace("${aws:PrincipalAccount}", CDK_CONTEXT["stages"][stage]["account"]))
+
+
+def test_the_deploy_roles_smoke_test_reaches_a_hyphenated_projects_glue_tables():
+    """Glue names take the project with underscores for hyphens (lake_config's glue_prefix): the
+    role of a project named like `acme-analytics` must still read its curated tables."""
+    from aws_cdk import Stack
+
+    from bootstrap.github_access import smoke_test_statements
+    from lake_config import load_settings
+
+    stage = promoted_stages(CDK_CONTEXT)[0]
+    settings = load_settings({**CDK_CONTEXT, "project": "acme-analytics", "stage": stage})
+    document = Stack().resolve({"Version": "2012-10-17", "Statement": [s.to_json() for s in smoke_test_statements(settings=settings, account="111122223333")]})
+    for dataset in settings.datasets:
+        table = f"arn:aws:glue:eu-west-1:111122223333:table/{settings.glue_prefix}_curated/{dataset.table}"
+        assert allows([document], "glue:GetTable", table), table
 
 
 def test_an_existing_provider_is_reused(tmp_path):

@@ -1,5 +1,7 @@
-"""The CloudFormation execution policy shipped for `cdk bootstrap --cloudformation-execution-policies`
-(bootstrap/execution-policy.json) allows exactly what the stages' resource types need.
+"""The CloudFormation execution policy `make bootstrap-account` generates for `cdk bootstrap
+--cloudformation-execution-policies` (bootstrap/execution_policy.py, from the stages of cdk.json
+synthesized at that time: no committed copy) allows exactly what the stages' resource types need.
+Checked here on the session's dev, prod and ephemeral synths, whatever the configuration names.
 
 "Needs" is AWS's data: the handler permissions of each type's CloudFormation registry schema
 (CloudFormation CLI User Guide, "Resource type schema": `handlers` lists "the permissions
@@ -16,8 +18,8 @@ import pytest
 
 from bootstrap import execution_policy as ep
 from tests.aws_contracts.iam_policy import ACCOUNT, allows
+from tests.helpers import CDK_CONTEXT
 
-POLICY = json.loads(ep.POLICY_FILE.read_text())
 CONTEXT = {"aws:PrincipalAccount": ACCOUNT}
 
 
@@ -47,34 +49,53 @@ def needed(dev, prod, ephemeral) -> dict[str, set[str]]:
     return ep.needs(templates(dev, prod, ephemeral))
 
 
-def test_the_policy_allows_every_action_the_resource_types_of_dev_prod_and_ephemeral_stages_need(dev, prod, ephemeral, needed):
+@pytest.fixture(scope="module")
+def policy(dev, needed) -> list[dict]:
+    """What `make bootstrap-account` would generate from these stages."""
+    return ep.documents(needed, dev.settings.project)
+
+
+def test_bootstrap_generates_the_policy_from_every_stage_and_an_ephemeral_stage_of_each(dev, prod, ephemeral, monkeypatch):
+    """bootstrap/app.py's `generate` synthesizes each stage of cdk.json and one derived from each
+    (-c base_stage), whose kind the e2e runs deploy, and packs what their templates need."""
+    contexts = ep.stage_contexts(CDK_CONTEXT)
+    shipped = [c["stage"] for c in contexts.values() if "base_stage" not in c]
+    derived = [c["base_stage"] for c in contexts.values() if "base_stage" in c]
+    assert shipped == derived == list(CDK_CONTEXT["stages"])
+    by_stage = {s.stage: s for s in (dev, prod)}
+    # Each ephemeral context stands in for the session's ephemeral synth (derived from prod) here.
+    monkeypatch.setattr(ep, "synthesize", lambda c: templates(ephemeral if "base_stage" in c else by_stage[c["stage"]]))
+    assert ep.generate(CDK_CONTEXT) == ep.documents(ep.needs(templates(dev, prod, ephemeral)), CDK_CONTEXT["project"])
+
+
+def test_the_policy_allows_every_action_the_resource_types_of_dev_prod_and_ephemeral_stages_need(dev, prod, ephemeral, needed, policy):
     assert len(ep.resource_types(templates(dev, prod, ephemeral))) > 40
-    hint = "regenerate bootstrap/execution-policy.json (python -m bootstrap.execution_policy ...)"
-    assert refused(POLICY, needed, dev.settings.prefix) == {}, hint
+    assert refused(policy, needed, dev.settings.prefix) == {}
     for synth in (prod, ephemeral):  # the actions scoped to resource names, with each stage's own names
         named = {a: t for a, t in ep.needs(templates(synth)).items() if ep.scope(a, synth.settings.project) != ["*"]}
-        assert named and refused(POLICY, named, synth.settings.prefix) == {}, hint
+        assert named and refused(policy, named, synth.settings.prefix) == {}
 
 
-def test_the_policy_allows_nothing_the_stages_do_not_need(needed):
-    allowed = {action for document in POLICY for statement in document["Statement"] for action in statement["Action"]}
+def test_the_policy_allows_nothing_the_stages_do_not_need(needed, policy):
+    allowed = {action for document in policy for statement in document["Statement"] for action in statement["Action"]}
     assert allowed - set(needed) == set(), "actions no resource type of any stage needs"
     assert all(statement["Effect"] == "Allow" and "*" not in "".join(statement["Action"])
-               for document in POLICY for statement in document["Statement"])
+               for document in policy for statement in document["Statement"])
 
 
-def test_the_policy_fits_iams_managed_policy_quotas():
-    assert 1 <= len(POLICY) <= ep.MAX_POLICIES
-    assert all(ep._length(document) <= ep.MAX_POLICY_CHARACTERS for document in POLICY)
+def test_the_policy_fits_iams_managed_policy_quotas(policy):
+    assert 1 <= len(policy) <= ep.MAX_POLICIES
+    assert all(ep._length(document) <= ep.MAX_POLICY_CHARACTERS for document in policy)
 
 
-def test_a_new_resource_type_without_its_permissions_fails_the_check(dev, needed):
-    """What this test module would report if a stack added a DynamoDB table and nobody regenerated the policy."""
+def test_a_new_resource_type_gets_its_permissions_from_its_schema(dev, needed, policy):
+    """A stack that adds a DynamoDB table: the stages' policy does not allow it, the one generated
+    with it does."""
     table = ep.needs([{"Resources": {"Table": {"Type": "AWS::DynamoDB::Table", "Properties": {}}}}])
-    missing = refused(POLICY, table, dev.settings.prefix)
+    missing = refused(policy, table, dev.settings.prefix)
     assert "dynamodb:CreateTable" in missing and missing["dynamodb:CreateTable"] == {"AWS::DynamoDB::Table"}
     regenerated = ep.documents({**needed, **table}, dev.settings.project)
-    assert refused(regenerated, table, dev.settings.prefix) == {}, "regenerating the policy covers it"
+    assert refused(regenerated, table, dev.settings.prefix) == {}, "generating the policy covers it"
 
 
 def test_a_type_without_handler_permissions_is_named_in_one_line():
@@ -83,15 +104,15 @@ def test_a_type_without_handler_permissions_is_named_in_one_line():
         ep.needs([{"Resources": {"X": {"Type": unknown}}}])
 
 
-def test_iam_writes_reach_only_the_projects_own_roles_and_service_linked_roles(dev):
+def test_iam_writes_reach_only_the_projects_own_roles_and_service_linked_roles(dev, policy):
     project, prefix = dev.settings.project, dev.settings.prefix
-    assert allows(POLICY, "iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{prefix}-emr-RolesInstanceRole-AbC", CONTEXT)
+    assert allows(policy, "iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/{prefix}-emr-RolesInstanceRole-AbC", CONTEXT)
     for foreign in (f"arn:aws:iam::{ACCOUNT}:role/Admin{uuid.uuid4().hex[:6]}", f"arn:aws:iam::{ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-x",
                     f"arn:aws:iam::444455556666:role/{project}-dev-x"):
         for action in ("iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PassRole", "iam:UpdateAssumeRolePolicy"):
-            assert not allows(POLICY, action, foreign, CONTEXT), (action, foreign)
-    assert not allows(POLICY, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/{project}-x", CONTEXT)
-    assert not allows(POLICY, "sts:AssumeRole", "*", CONTEXT) and not allows(POLICY, "organizations:LeaveOrganization", "*", CONTEXT)
+            assert not allows(policy, action, foreign, CONTEXT), (action, foreign)
+    assert not allows(policy, "iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/{project}-x", CONTEXT)
+    assert not allows(policy, "sts:AssumeRole", "*", CONTEXT) and not allows(policy, "organizations:LeaveOrganization", "*", CONTEXT)
 
 
 def test_the_extra_permissions_each_say_why():
