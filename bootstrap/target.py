@@ -3,13 +3,15 @@
     python -m bootstrap.target prod environment                          # 777788889999/eu-west-1
     python -m bootstrap.target prod policies cdk.out.bootstrap-prod      # arn:aws:iam::777788889999:policy/datalake-cfn-execution-1,...
 
-The region is the stage's `region` setting, else the credentials' default region (AWS_REGION).
+The region is the stage's `region` setting, else AWS_REGION (as the CDK CLI reads it; boto3 reads
+only AWS_DEFAULT_REGION), else boto3's default region (AWS_DEFAULT_REGION, the profile's).
 The policies are the managed policies of the account's stack as bootstrap/app.py synthesized it
 into that assembly (their number depends on what the stages create).
 """
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -21,9 +23,9 @@ def environment(stage: str) -> tuple[str, str, str]:
 
     values = json.loads((ROOT / "cdk.json").read_text())["context"]["stages"][stage]
     session = boto3.session.Session()
-    region = values.get("region") or session.region_name
+    region = values.get("region") or os.environ.get("AWS_REGION") or session.region_name
     if not region:
-        sys.exit(f"bootstrap: stages.{stage}.region is not set and the credentials have no default region: set AWS_REGION")
+        sys.exit(f"bootstrap: stages.{stage}.region is not set and neither AWS_REGION nor the profile names a region: set AWS_REGION")
     return values["account"], region, session.get_partition_for_region(region)
 
 

@@ -25,13 +25,13 @@ teardown() {
   trap - EXIT
   echo "e2e: destroying stage ${stage} and its leftovers"
   # A run cancelled half-way may leave a transient cluster: end it before its roles go.
-  "${python}" scripts/e2e_teardown.py --stage "${stage}" --clusters-only || status=1
+  "${python}" scripts/e2e_teardown.py --stage "${stage}" --base-stage "${base}" --clusters-only || status=1
   # A stack whose bucket is not empty fails to delete: sweep, then destroy again.
   if ! make destroy STAGE="${stage}" BASE_STAGE="${base}" DEPLOY_FLAGS=--force; then
-    "${python}" scripts/e2e_teardown.py --stage "${stage}" || true
+    "${python}" scripts/e2e_teardown.py --stage "${stage}" --base-stage "${base}" || true
     make destroy STAGE="${stage}" BASE_STAGE="${base}" DEPLOY_FLAGS=--force || status=1
   fi
-  "${python}" scripts/e2e_teardown.py --stage "${stage}" || status=1
+  "${python}" scripts/e2e_teardown.py --stage "${stage}" --base-stage "${base}" || status=1
   exit "${status}"
 }
 

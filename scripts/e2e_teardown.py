@@ -1,6 +1,9 @@
 """After `cdk destroy` of an ephemeral stage: remove what CloudFormation leaves or never owned.
 
-    python scripts/e2e_teardown.py --stage pr42 [--project datalake] [--dry-run]
+    python scripts/e2e_teardown.py --stage pr42 [--base-stage dev] [--project datalake] [--dry-run]
+
+It works in the region the stage was deployed to: the base stage's pinned `region`, else
+AWS_REGION (as the CDK CLI reads it; boto3 reads only AWS_DEFAULT_REGION), else boto3's default.
 
 - the stage's buckets (`<project>-<stage>-<zone>-<account>-<region>`) if they survived, every
   object version and delete marker first (a stack deleted half-way leaves them versioned and full);
@@ -16,6 +19,7 @@ CloudFormation's 7-day deletion window, the shortest KMS allows.
 """
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -93,15 +97,21 @@ def sweep(session: boto3.Session, project: str, stage: str, dry_run: bool = Fals
     return done
 
 
+def session_for(base_stage: str) -> boto3.Session:
+    region = CONTEXT["stages"][base_stage].get("region") or os.environ.get("AWS_REGION")
+    return boto3.Session(region_name=region)  # None: boto3's own default region
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stage", required=True)
+    parser.add_argument("--base-stage", default="dev", choices=sorted(CONTEXT["stages"]), help="the stage it derives from (default: dev)")
     parser.add_argument("--project", default=CONTEXT.get("project", "datalake"))
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--clusters-only", action="store_true", help="only terminate the stage's clusters (before a destroy)")
     args = parser.parse_args()
     clean = terminate_clusters if args.clusters_only else sweep
-    removed = clean(boto3.Session(), args.project, args.stage, args.dry_run)
+    removed = clean(session_for(args.base_stage), args.project, args.stage, args.dry_run)
     verb = "would remove" if args.dry_run else "removed"
     for line in removed:
         print(f"teardown: {verb} {line}", file=sys.stderr)

@@ -211,3 +211,21 @@ def test_bad_context_is_one_line(context, expected):
     with pytest.raises(SystemExit) as raised:
         settings(context)
     assert str(raised.value).startswith(expected.format(stage=context["stage"])) and "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize("stage", [s for s, values in CDK_CONTEXT["stages"].items() if "account" in values])
+def test_the_bootstrap_region_is_the_pinned_one_else_aws_region(stage, monkeypatch, tmp_path):
+    """The README exports AWS_REGION, the region variable of the AWS SDKs the CDK CLI is built on
+    (AWS SDKs and Tools Reference Guide, "AWS Region": environment variable `AWS_REGION`); boto3
+    reads `AWS_DEFAULT_REGION` and the profile instead (Boto3 documentation, "Configuration",
+    environment variables), so the target would read no region, or another one, than `cdk
+    bootstrap` uses."""
+    from bootstrap import target
+
+    for name in ("AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    account, region, partition = target.environment(stage)
+    assert (account, region, partition) == (CDK_CONTEXT["stages"][stage]["account"],
+                                            CDK_CONTEXT["stages"][stage].get("region") or "ap-southeast-2", "aws")

@@ -78,3 +78,17 @@ def test_a_shipped_stage_is_never_swept(session, stage):
         teardown.sweep(session, "datalake", stage)
     with pytest.raises(SystemExit, match=f"refusing to sweep '{stage}'"):
         teardown.terminate_clusters(session, "datalake", stage)
+
+
+@pytest.mark.parametrize("base", list(teardown.CONTEXT["stages"]))
+def test_the_sweep_works_in_the_region_the_stage_was_deployed_to(base, monkeypatch, tmp_path):
+    """`make e2e` deploys with the CDK CLI, which reads AWS_REGION like every AWS SDK (AWS SDKs and
+    Tools Reference Guide, "AWS Region") unless the base stage pins one; boto3 reads
+    `AWS_DEFAULT_REGION` and the profile instead (Boto3 documentation, "Configuration"), so a
+    sweep by boto3's default alone would look in no region, or another one."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_REGION", "ap-southeast-2")
+    pinned = teardown.CONTEXT["stages"][base].get("region")
+    assert teardown.session_for(base).region_name == (pinned or "ap-southeast-2")
