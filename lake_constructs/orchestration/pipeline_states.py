@@ -51,7 +51,7 @@ class PipelineStates(Construct):
             self, "Abandon", comment="The long-running cluster is left as it is.", error_path="$.error.Error", cause_path="$.error.Cause")
         after: sfn.IChainable = sfn.Pass(self, "Done", output_path="$.summary")
         if with_quality:
-            after = self._check(after, "QualityPassedAll", "AnyQualityFailed", "$.quality", "DataQualityFailed", "Pipeline.DataQualityFailed")
+            after = self._fail_if_any_failed("$.quality", ("QualityPassedAll", "AnyQualityFailed", "DataQualityFailed"), "Pipeline.DataQualityFailed", after)
         if plan.crawler:
             failed = sfn.Fail(self, "CrawlFailedRun", error="Pipeline.CrawlFailed", cause_path="States.JsonToString($.summary)")
             after = sfn.Choice(self, "CrawlPassed").when(sfn.Condition.string_equals("$.crawl.outcome", "failed"), failed).otherwise(after)
@@ -315,12 +315,14 @@ class PipelineStates(Construct):
             comment="The execution's output: each step's result and log location, the crawl and the checks.",
             parameters=summary, result_path="$.summary",
         )
-        return summarize.next(self._check(then, "StepsPassed", "AnyStepFailed", "$.steps", "StepsFailed", "Pipeline.StepFailed"))
+        return summarize.next(self._fail_if_any_failed("$.steps", ("StepsPassed", "AnyStepFailed", "StepsFailed"), "Pipeline.StepFailed", then))
 
-    def _check(self, then: sfn.IChainable, count: str, choice: str, results: str, fail: str, error: str) -> sfn.IChainable:
-        """Fails the run with `error` (the summary as the cause) if any result at `results` failed."""
+    def _fail_if_any_failed(self, results: str, names: tuple[str, str, str], error: str, then: sfn.IChainable) -> sfn.IChainable:
+        """Fails the run with `error`, the summary as its cause, if any outcome in the list at
+        `results` is 'failed'; else goes on to `then`. `names`: the Pass that looks, the Choice, the Fail."""
+        look, choose, fail = names
         flag = f"{results}_check"
         failed = sfn.Fail(self, fail, error=error, cause_path="States.JsonToString($.summary)")
         return sfn.Pass(
-            self, count, parameters={"failed.$": f"States.ArrayContains({results}[*].outcome, 'failed')"}, result_path=flag,
-        ).next(sfn.Choice(self, choice).when(sfn.Condition.boolean_equals(f"{flag}.failed", True), failed).otherwise(then))
+            self, look, parameters={"failed.$": f"States.ArrayContains({results}[*].outcome, 'failed')"}, result_path=flag,
+        ).next(sfn.Choice(self, choose).when(sfn.Condition.boolean_equals(f"{flag}.failed", True), failed).otherwise(then))
