@@ -7,7 +7,7 @@ from lake_config import LakeSettings
 from lake_config import pointers
 from lake_constructs.monitoring.cost_budget import CostBudget
 from lake_constructs.monitoring.event_log import EventLog
-from lake_constructs.monitoring.failure_rules import FailureRules, load_failure_rules
+from lake_constructs.monitoring.failure_rules import FailureRules, failure_rules
 from lake_constructs.monitoring.lake_dashboard import LakeDashboard
 from lake_constructs.monitoring.metric_alarms import AlarmSpec, MetricAlarms, athena_queries, idle_cluster, queue_backlog, spice_ingestion_errors
 from lake_constructs.monitoring.notification_topic import NotificationTopic, allow_notifications_with_key
@@ -56,11 +56,11 @@ class MonitoringStack(Stack):
         )
         self.topic = alerts.topic
         log_uri = f"s3://{lake_bucket_name(settings, 'logs')}/{LOG_PREFIX}"
-        rule_values = {"Prefix": prefix, "LogUri": log_uri}
+        runs = {}
         if pipeline:
             machines = [pipeline.pipeline] + ([pipeline.sweeper] if pipeline.sweeper else [])
-            rule_values |= {"StateMachines": [m.arn for m in machines], "PipelineLogGroup": pipeline.pipeline.log_group_name}
-        rules = load_failure_rules(rule_values, {"pipeline"} if pipeline else set())
+            runs = {"state_machines": [m.arn for m in machines], "pipeline_log_group": pipeline.pipeline.log_group_name}
+        rules = failure_rules(prefix, log_uri=log_uri, **runs)
         self.failure_rules = FailureRules(self, "Failures", topic=self.topic, rules=rules)
         self.alarms = MetricAlarms(
             self, "Alarms", topic=self.topic, specs=self._alarms(settings, analytics, quicksight_stack, emr, pipeline, log_uri)

@@ -9,14 +9,10 @@ from compliance.finding_ids import iam5_resource
 from lake_config import LakeSettings
 from lake_constructs.orchestration.pipeline_cluster_function import EXECUTION_TAG, PipelineClusterFunction
 from lake_constructs.orchestration.curation_pipeline import LoggedStateMachine, cluster_arns, execution_arns
-from lake_constructs.orchestration.pipeline_definition import (
-    PipelinePlan,
-    QualityCheck,
-    dataset_steps,
-    pipeline_definition,
-    sweeper_definition,
-)
+from lake_constructs.orchestration.pipeline_definition import PipelinePlan, QualityCheck, dataset_steps
+from lake_constructs.orchestration.pipeline_states import PipelineStates
 from lake_constructs.orchestration.state_machine_schedules import ScheduledStart, StateMachineSchedules
+from lake_constructs.orchestration.sweeper_states import SweeperStates
 from lake_constructs.shared.arns import regional_arn
 from lake_constructs.shared.discovery_parameters import Discovery
 from stacks.catalog_stack import CatalogStack
@@ -112,10 +108,11 @@ class PipelineStack(Stack):
             retain=settings.retain_data,
         )
         cluster_id_parameter = f"{settings.ssm_prefix}/emr/cluster-id"
-        definition = pipeline_definition(
-            settings,
-            plan,
-            partition=Aws.PARTITION,
+        states = PipelineStates(
+            self,
+            "PipelineStates",
+            settings=settings,
+            plan=plan,
             cluster_function=self.cluster_function.function.function_arn,
             cluster_request=emr.cluster.request if transient else None,
             cluster_id_parameter=None if transient else cluster_id_parameter,
@@ -126,7 +123,9 @@ class PipelineStack(Stack):
             self,
             "Pipeline",
             name=pipeline_name(settings),
-            definition=definition,
+            definition=states.start,
+            comment=states.comment,
+            timeout=states.timeout,
             statements=self._pipeline_statements(plan, quality, cluster_id_parameter),
             description=f"{settings.prefix} curation pipeline: gets a cluster, curates every dataset, checks the result.",
             **common,
@@ -210,8 +209,9 @@ class PipelineStack(Stack):
 
     def _sweeper(self, common: dict) -> LoggedStateMachine:
         settings = self._settings
-        definition = sweeper_definition(
-            partition=Aws.PARTITION,
+        states = SweeperStates(
+            self,
+            "SweeperStates",
             cluster_function=self.cluster_function.function.function_arn,
             cluster_name=settings.prefix,
             execution_tag=EXECUTION_TAG,
@@ -239,7 +239,8 @@ class PipelineStack(Stack):
             self,
             "Sweeper",
             name=sweeper_name(settings),
-            definition=definition,
+            definition=states.start,
+            comment=states.comment,
             statements=statements,
             description=f"{settings.prefix} cluster sweeper: terminates pipeline clusters whose run has ended.",
             **common,

@@ -1,7 +1,6 @@
 """EventBridge rules that turn a failure event into a notification saying what failed and where to look."""
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping, Sequence
 
 import jsii
 from aws_cdk import aws_events as events
@@ -9,9 +8,6 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from lake_config import pointers
-from lake_constructs.shared.json_templates import fill, load
-
-RULES = Path(__file__).resolve().parent / "failure_rules.json"
 
 
 @dataclass(frozen=True)
@@ -27,24 +23,59 @@ class FailureRule:
     literals: Mapping[str, str]
 
 
-def load_failure_rules(values: Mapping[str, Any], available: set[str]) -> list[FailureRule]:
-    """failure_rules.json filled with `values`, without the rules whose `requires` is not `available`."""
-    rules = []
-    for entry in load(RULES):
-        if entry.pop("requires", None) not in (None, *available):
-            continue
-        entry = fill(entry, values)
-        pattern = entry["pattern"]
-        rules.append(
-            FailureRule(
-                name=entry["name"],
-                description=entry["description"],
-                pattern=events.EventPattern(source=pattern["source"], detail_type=pattern["detail-type"], detail=pattern["detail"]),
-                message=getattr(pointers, entry["message"]),
-                fields=entry["fields"],
-                literals=entry["literals"],
-            )
-        )
+def failure_rules(
+    prefix: str, *, log_uri: str, state_machines: Sequence[str] = (), pipeline_log_group: str | None = None
+) -> list[FailureRule]:
+    """The stage's rules: failed EMR steps and clusters and failed crawlers of the stage (by the
+    `prefix` their names start with), and, with `state_machines`, their runs that did not succeed."""
+    rules = [
+        FailureRule(
+            name=f"{prefix}-emr-step-failed",
+            description=f"An EMR step of {prefix} failed.",
+            pattern=events.EventPattern(
+                source=["aws.emr"], detail_type=["EMR Step Status Change"], detail={"state": ["FAILED"], "name": [{"prefix": f"{prefix}-"}]}
+            ),
+            message=pointers.STEP_FAILED,
+            fields={"step_name": "$.detail.name", "step_id": "$.detail.stepId", "cluster_id": "$.detail.clusterId",
+                    "state": "$.detail.state", "message": "$.detail.message"},
+            literals={"log_uri": log_uri},
+        ),
+        FailureRule(
+            name=f"{prefix}-emr-cluster-failed",
+            description=f"An EMR cluster of {prefix} terminated with errors.",
+            pattern=events.EventPattern(
+                source=["aws.emr"], detail_type=["EMR Cluster State Change"], detail={"state": ["TERMINATED_WITH_ERRORS"], "name": [prefix]}
+            ),
+            message=pointers.CLUSTER_FAILED,
+            fields={"cluster_name": "$.detail.name", "cluster_id": "$.detail.clusterId", "state": "$.detail.state", "message": "$.detail.message"},
+            literals={"log_uri": log_uri},
+        ),
+        FailureRule(
+            name=f"{prefix}-crawler-failed",
+            description=f"A Glue crawler of {prefix} failed.",
+            pattern=events.EventPattern(
+                source=["aws.glue"], detail_type=["Glue Crawler State Change"], detail={"state": ["Failed"], "crawlerName": [{"prefix": f"{prefix}-"}]}
+            ),
+            message=pointers.CRAWLER_FAILED,
+            fields={"crawler": "$.detail.crawlerName", "state": "$.detail.state", "message": "$.detail.errorMessage",
+                    "log_link": "$.detail.cloudWatchLogLink"},
+            literals={},
+        ),
+    ]
+    if state_machines:
+        rules.append(FailureRule(
+            name=f"{prefix}-pipeline-run-failed",
+            description=f"A {prefix} pipeline (or sweeper) run failed, timed out or was stopped.",
+            pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={"stateMachineArn": list(state_machines), "status": ["FAILED", "TIMED_OUT", "ABORTED"]},
+            ),
+            message=pointers.RUN_ENDED,
+            fields={"execution_name": "$.detail.name", "state_machine": "$.detail.stateMachineArn", "status": "$.detail.status",
+                    "execution_arn": "$.detail.executionArn"},
+            literals={"log_group": pipeline_log_group},
+        ))
     return rules
 
 

@@ -1,5 +1,5 @@
 """The curation pipeline and its cluster sweeper: two Standard state machines with exact permissions."""
-from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -39,7 +39,7 @@ def execution_arns(name: str) -> str:
 
 
 class LoggedStateMachine(Construct):
-    """A Standard state machine from an ASL document, with its own role, policy and log group.
+    """A Standard state machine from CDK states, with its own role, policy and log group.
 
     Secures: the role trusts Step Functions only for this state machine of this account
     (aws:SourceAccount, aws:SourceArn); its customer-managed policy holds exactly the
@@ -54,7 +54,9 @@ class LoggedStateMachine(Construct):
         id: str,
         *,
         name: str,
-        definition: dict,
+        definition: sfn.IChainable,
+        comment: str,
+        timeout: Duration | None = None,
         statements: list[iam.PolicyStatement],
         key: kms.IKey,
         log_retention: logs.RetentionDays,
@@ -99,7 +101,9 @@ class LoggedStateMachine(Construct):
             "Resource",
             state_machine_name=name,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            definition_body=sfn.DefinitionBody.from_string(Stack.of(self).to_json_string(definition)),
+            definition_body=sfn.DefinitionBody.from_chainable(definition),
+            comment=comment,
+            timeout=timeout,
             # CDK would add log and trace permissions as an inline policy; they are in `policy`.
             role=self.role.without_policy_updates(),
             logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True),

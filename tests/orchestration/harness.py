@@ -493,7 +493,11 @@ def wait_until(condition, timeout: float = 20, what: str = "condition") -> None:
 def definition_variant(synth, deployed, *, quality: dict, crawler: str | None = None) -> dict:
     """The stage's pipeline definition rebuilt with other data-quality checks or a curated crawler
     (what the pipeline stack builds for a catalog that declares them), against the deployed function."""
-    from lake_constructs.orchestration.pipeline_definition import PipelinePlan, dataset_steps, pipeline_definition
+    import aws_cdk as cdk
+    from aws_cdk import aws_stepfunctions as sfn
+
+    from lake_constructs.orchestration.pipeline_definition import PipelinePlan, dataset_steps
+    from lake_constructs.orchestration.pipeline_states import PipelineStates
 
     settings = synth.settings
     function_arn = client("lambda").get_function(FunctionName=f"{settings.prefix}-pipeline-cluster")["Configuration"]["FunctionArn"]
@@ -506,4 +510,8 @@ def definition_variant(synth, deployed, *, quality: dict, crawler: str | None = 
         log_uri=f"s3://{settings.prefix}-logs-{ACCOUNT}-{REGION}/emr/",
         crawler=crawler,
     )
-    return pipeline_definition(settings, plan, partition="aws", cluster_function=function_arn, cluster_request=request, emr_stack="emr")
+    stack = cdk.Stack(cdk.App(), "variant")
+    states = PipelineStates(stack, "Pipeline", settings=settings, plan=plan, cluster_function=function_arn,
+                            cluster_request=request, emr_stack="emr")
+    graph = sfn.StateGraph(states.start.start_state, "variant").to_graph_json()
+    return json.loads(render(stack.resolve(stack.to_json_string(graph)), {}))

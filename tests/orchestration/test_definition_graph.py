@@ -1,6 +1,7 @@
 """Every rendered state machine definition of dev, prod and an ephemeral stage, checked statically
 (tests/orchestration/asl_graph.py says which rules and where AWS states them): the structure
-Step Functions enforces at creation, and that no path of a run leaves its cluster running.
+Step Functions enforces at creation, that no path of a run leaves its cluster running, and that
+every task retries its service's transient errors.
 The checker's own teeth: the shipped definition with the terminate-after-error transition, or
 the curation Map's catch, taken out must be refused."""
 import copy
@@ -9,7 +10,13 @@ import json
 import pytest
 
 from tests.aws_contracts.iam_policy import render
-from tests.orchestration.asl_graph import leak_problems, structure_problems
+from tests.orchestration.asl_graph import leak_problems, scopes, structure_problems
+
+# AWS Step Functions Developer Guide, "Handle Lambda service exceptions": Lambda's transient 500
+# errors, which a state machine should retry ("As a best practice, proactively handle these
+# exceptions"). Lambda.ClientExecutionTimeoutException, which the page lists as well, is not
+# retried: the invocation may still be running, and a second one could create a second cluster.
+LAMBDA_TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException"}
 
 
 @pytest.fixture(scope="module", params=["dev", "prod", "ephemeral"])
@@ -34,6 +41,28 @@ def test_every_transition_exists_and_every_state_is_reachable(synth):
 def test_no_path_of_a_run_leaves_its_cluster(synth):
     found = definitions(synth)
     assert {name: leak_problems(d) for name, d in found.items()} == {name: [] for name in found}
+
+
+def retry_problems(definition: dict) -> list[str]:
+    """Tasks that retry nothing, and Lambda tasks that do not retry Lambda's transient errors."""
+    problems = []
+    for where, scope in scopes(definition):
+        for name, state in scope.get("States", {}).items():
+            if state["Type"] != "Task":
+                continue
+            retried = {error for rule in state.get("Retry", []) for error in rule["ErrorEquals"]}
+            if not retried:
+                problems.append(f"{where}/{name}: retries nothing")
+            elif state["Resource"].endswith(":states:::lambda:invoke") and not LAMBDA_TRANSIENT <= retried:
+                problems.append(f"{where}/{name}: does not retry {sorted(LAMBDA_TRANSIENT - retried)}")
+    return problems
+
+
+def test_every_task_retries_its_services_transient_errors(synth):
+    """A task without a retry fails the run on one throttled or 500 answer; for Lambda, AWS lists
+    the errors to retry ("Handle Lambda service exceptions")."""
+    found = definitions(synth)
+    assert {name: retry_problems(d) for name, d in found.items()} == {name: [] for name in found}
 
 
 def pipeline(dev) -> dict:
@@ -64,6 +93,14 @@ def test_removing_the_curation_maps_catch_is_refused(dev):
     definition = pipeline(dev)
     del definition["States"]["Curate"]["Catch"]
     assert any("Curate" in p for p in leak_problems(definition))
+
+
+def test_a_task_without_retries_is_refused(dev):
+    definition = pipeline(dev)
+    branch = definition["States"]["CreateCluster"]["Branches"][0]["States"]
+    del branch["RunJobFlow"]["Retry"]
+    branch["DescribeCluster"]["Retry"][0]["ErrorEquals"].remove("Lambda.ServiceException")
+    assert {p.split(": ")[0].rsplit("/", 1)[1] for p in retry_problems(definition)} == {"RunJobFlow", "DescribeCluster"}
 
 
 def test_a_dangling_next_and_an_unreachable_state_are_refused(dev):
