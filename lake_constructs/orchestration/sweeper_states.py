@@ -18,7 +18,10 @@ class SweeperStates(Construct):
     `execution_tag` names a run that is no longer RUNNING are terminated, and `topic_arn` says so.
 
     Guarantees: a cluster whose run is still RUNNING, or that carries no run tag, is left alone;
-    a failed notification never stops the sweep.
+    a failed notification never stops the sweep; a cluster that cannot be described or
+    terminated (after the retries; termination protection, say) does not stop the sweep of the
+    others on its page, and the run then fails naming it, so the failed-run alarm fires and the
+    next scheduled sweep tries again.
     """
 
     def __init__(
@@ -40,7 +43,11 @@ class SweeperStates(Construct):
         terminated = sfn.Pass(self, "Terminated", parameters={
             "terminated": True, "cluster_id.$": "$.cluster.Id", "run.$": "$.run.arns[0]", "run_status.$": "$.run_status.status"})
         catch_all(notify, terminated, "$.notify_error")
-        leftover = terminate(self, "TerminateLeftover", "$.cluster.Id").next(notify).next(terminated)
+        not_swept = sfn.Pass(self, "NotSwept", parameters={
+            "terminated": False, "not_swept": True, "cluster_id.$": "$.cluster.Id", "error.$": "$.sweep_error"})
+        terminate_leftover = terminate(self, "TerminateLeftover", "$.cluster.Id")
+        catch_all(terminate_leftover, not_swept, "$.sweep_error")
+        leftover = terminate_leftover.next(notify).next(terminated)
         describe_run = task(self, "DescribeRun", "aws-sdk:sfn:describeExecution", {"ExecutionArn.$": "$.run.arns[0]"},
                             result_selector={"status.$": "$.Status"}, result_path="$.run_status")
         gone = sfn.Pass(self, "RunGone", result=sfn.Result.from_object({"status": "UNKNOWN (the execution cannot be described)"}),
@@ -59,10 +66,10 @@ class SweeperStates(Construct):
                      result_path="$.tags")
             .next(sfn.Choice(self, "PipelineCluster").when(sfn.Condition.boolean_equals("$.tags.tagged", True), run).otherwise(not_ours))
         )
-        candidate = (
-            describe_cluster(self, "DescribeCandidate", cluster_function, "$.cluster.Id", {"Cluster.$": "$.Payload"}, "$.described")
-            .next(sfn.Choice(self, "HasTags").when(sfn.Condition.is_present("$.described.Cluster.Tags[0]"), tagged).otherwise(not_ours))
-        )
+        describe = describe_cluster(self, "DescribeCandidate", cluster_function, "$.cluster.Id", {"Cluster.$": "$.Payload"}, "$.described")
+        catch_all(describe, not_swept, "$.sweep_error")
+        candidate = describe.next(
+            sfn.Choice(self, "HasTags").when(sfn.Condition.is_present("$.described.Cluster.Tags[0]"), tagged).otherwise(not_ours))
         page = sfn.Map(
             self, "SweepPage",
             comment="One cluster at a time: there are a handful, and each may end in a termination and a message.",
@@ -75,7 +82,12 @@ class SweeperStates(Construct):
         done = sfn.Pass(self, "SweepDone", parameters={"last_page.$": "$.swept"})
         next_page = task(self, "ListNextPage", "aws-sdk:emr:listClusters", {"ClusterStates": ACTIVE, "Marker.$": "$.listing.Marker"},
                          result_path="$.listing").next(page)
-        page.next(sfn.Choice(self, "MorePages").when(sfn.Condition.is_present("$.listing.Marker"), next_page).otherwise(done))
+        more_pages = sfn.Choice(self, "MorePages").when(sfn.Condition.is_present("$.listing.Marker"), next_page).otherwise(done)
+        page_failed = sfn.Fail(self, "ClustersNotSwept", error="Sweeper.ClusterNotSwept", cause_path="States.JsonToString($.swept)")
+        page.next(
+            sfn.Pass(self, "PageSwept", parameters={"any.$": "States.ArrayContains($.swept[*].not_swept, true)"}, result_path="$.not_swept")
+            .next(sfn.Choice(self, "AnyNotSwept").when(sfn.Condition.boolean_equals("$.not_swept.any", True), page_failed).otherwise(more_pages))
+        )
         self.start = task(
             self, "ListClusters", "aws-sdk:emr:listClusters", {"ClusterStates": ACTIVE},
             comment="Every active cluster; ours carry the pipeline-execution tag of the run that created them.",

@@ -145,3 +145,32 @@ def test_the_sweeper_terminates_only_clusters_of_ended_runs(dev, monkeypatch):
     assert in_use["Status"]["State"] in ("RUNNING", "WAITING"), "a running run keeps its cluster"
     assert len(published(deployed)) == 2
     harness.client("stepfunctions").stop_execution(executionArn=running)
+
+
+def test_a_cluster_the_sweeper_cannot_terminate_fails_the_sweep_after_the_others_are_terminated(dev, monkeypatch):
+    """EMR API Reference, "SetTerminationProtection": a protected cluster "cannot be terminated by
+    user intervention, an API call, or in the event of a job-flow error" (TerminateJobFlows is
+    refused; moto answers with EMR's ValidationException). One such leftover must not keep the
+    sweep from terminating the others of its page, and the run must fail, naming it, so that the
+    failed-run rule tells the alerts topic."""
+    deployed = deploy_pipeline(dev, monkeypatch)
+    emr = harness.client("emr")
+    finished = harness.create_state_machine("finished", {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    ended = harness.run(finished, name="ended-run")
+    tags = [{"Key": "pipeline-execution", "Value": ended["executionArn"]}, {"Key": "stage", "Value": dev.settings.stage}]
+
+    def leftover(protected: bool) -> str:
+        return emr.run_job_flow(
+            Name=dev.settings.prefix, ReleaseLabel="emr-7.13.0", JobFlowRole="r", ServiceRole="s", Tags=tags,
+            Instances={"KeepJobFlowAliveWhenNoSteps": True, "InstanceCount": 1, "MasterInstanceType": "m6g.xlarge",
+                       "TerminationProtected": protected},
+        )["JobFlowId"]
+
+    first, protected, last = leftover(False), leftover(True), leftover(False)
+    sweep = harness.run(deployed.sweeper_arn)
+    assert sweep["status"] == "FAILED" and sweep["error"] == "Sweeper.ClusterNotSwept", sweep
+    assert protected in sweep["cause"] and "termination protected" in sweep["cause"]
+    states = {c["Id"]: c["Status"]["State"] for c in harness.clusters()}
+    assert states[first] == states[last] == "TERMINATED", "the protected cluster stopped the sweep of the others"
+    assert states[protected] == "WAITING"
+    assert len(published(deployed)) == 2
