@@ -30,7 +30,6 @@ import sys
 import time
 from contextlib import contextmanager
 from decimal import Decimal
-from functools import reduce
 
 from pyspark.sql import SparkSession, Window
 from pyspark.sql import functions as F
@@ -238,17 +237,9 @@ def read_raw(spark, spec, source, first_folder, last_folder):
 # --- cleaning, typing, rules ----------------------------------------------------------
 
 
-def _edge_may_be_space(raw):
-    """False only where neither end of the text is in EDGE_SPACE. Its characters are all at
-    most ' ' or at least U+00A0 and UTF-8 bytes compare in code point order, so two one-character
-    comparisons rule out the trim, whose per-character set lookups cost a sixth of the job."""
-    ends = (F.substring(raw, 1, 1), F.substring(raw, -1, 1))
-    return reduce(lambda a, b: a | b, [(end <= " ") | (end >= "\u00a0") for end in ends])
-
-
 def clean_text(column, raw):
     """Trimmed (blank -> null) and normalised text of a raw column."""
-    value = F.when(_edge_may_be_space(raw), F.btrim(raw, F.lit(EDGE_SPACE))).otherwise(raw)
+    value = F.btrim(raw, F.lit(EDGE_SPACE))
     if column.get("normalize") == "lower":
         value = F.lower(value)
     elif column.get("normalize") == "upper":
@@ -335,12 +326,8 @@ def rules_column(spec):
     lag = F.datediff(F.to_date(F.col(ARRIVAL)), F.to_date(F.col("`%s`" % spec["event_time"])))
     late_id, early_id = job_rule_ids(spec)[1:]
     ids += [F.when(lag > int(spec["allowed_lateness_days"]), F.lit(late_id)), F.when(lag < 0, F.lit(early_id))]
-    # array_compact is a lambda (filter) with no generated code: evaluated row by row with its
-    # whole argument, so it runs only on rows that break a rule.
-    broken_any = reduce(lambda a, b: a | b, [i.isNotNull() for i in ids])
     return (F.when(F.col(CORRUPT).isNotNull(), F.array(F.lit(MALFORMED)))
-            .when(broken_any, F.array_compact(F.array(*ids)))
-            .otherwise(F.array().cast("array<string>")))
+            .otherwise(F.array_compact(F.array(*ids))))
 
 
 def check(raw, spec, start_date, end_date, native=()):
