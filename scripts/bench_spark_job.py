@@ -15,9 +15,10 @@ folder, never into the repository.
   host. With `--before-job OLD.py` an older version of the job runs in the same
   alternation, for before/after figures of one hour.
 * Rows per second: raw rows / median time. Bytes written: the Parquet data files of the
-  run (curated and quarantine). Input scans: bytes the run read through Hadoop's FileSystem
-  (the plan's file scans are its only reader of the raw files) divided by the raw files'
-  bytes: 1.00 means the input was read once.
+  run (curated and quarantine). Input scans: the file scans of the raw folder that ran in the
+  run's executed Spark plans (from the session's SQL status store: scan nodes whose row
+  counter moved; a cached relation read again is not a scan). Input bytes read: bytes the run
+  read through Hadoop's FileSystem divided by the raw files' bytes (1.00: read once).
 * Same results: `--fingerprints FILE` writes the job's output fingerprint per input
   (tests/spark_jobs/fingerprint.py); `--compare FILE` checks each against such a file
   (written by an older job) and fails the bench on a difference.
@@ -124,6 +125,35 @@ def hadoop_bytes(spark):
     return read, written
 
 
+def sql_executions(spark):
+    """Ids of the SQL executions the session has recorded so far (its status store)."""
+    spark._jsc.sc().listenerBus().waitUntilEmpty()
+    executions = spark._jsparkSession.sharedState().statusStore().executionsList()
+    return {executions.apply(i).executionId() for i in range(executions.size())}
+
+
+def input_scans(spark, raw_dir, before):
+    """File scans of `raw_dir` that ran in the SQL executions not in `before`: the nodes of each
+    execution's final plan (a cached relation's plan included) whose rows counter moved in that
+    execution, so a cache read does not count as a scan of the input."""
+    spark._jsc.sc().listenerBus().waitUntilEmpty()
+    store = spark._jsparkSession.sharedState().statusStore()
+    location = "[file:%s]" % Path(raw_dir).resolve()
+    scans = 0
+    for execution in sorted(sql_executions(spark) - before):
+        values = store.executionMetrics(execution)
+        nodes = store.planGraph(execution).allNodes()
+        for i in range(nodes.size()):
+            node = nodes.apply(i)
+            if not node.name().startswith("Scan ") or location not in node.desc():
+                continue
+            metrics = node.metrics()
+            rows = [values.get(metrics.apply(j).accumulatorId()) for j in range(metrics.size())
+                    if metrics.apply(j).name() == "number of output rows"]
+            scans += any(r.isDefined() and int(r.get().replace(",", "") or 0) > 0 for r in rows)
+    return scans
+
+
 def parquet_bytes(root):
     return sum(p.stat().st_size for p in data_files(root) if p.suffix == ".parquet")
 
@@ -153,13 +183,14 @@ class Bench:
         args = [a.replace("s3://%s/%s" % (RAW_BUCKET, dataset.raw_prefix), str(raw_dir) + "/")
                  .replace("s3://%s/" % CURATED_BUCKET, str(out) + "/") for a in args]
         read0, _ = hadoop_bytes(self.spark)
+        executions = sql_executions(self.spark)
         started = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             report = (job or self.job).main(args, spark=self.spark)
         seconds = time.perf_counter() - started
         read1, _ = hadoop_bytes(self.spark)
         run = {"seconds": seconds, "report": report, "out": out, "read": read1 - read0,
-               "written": parquet_bytes(out)}
+               "scans": input_scans(self.spark, raw_dir, executions), "written": parquet_bytes(out)}
         if fingerprint:
             run["fingerprint"] = run_fingerprint(self.spark, report, out / dataset.curated_prefix,
                                                  out / dataset.quarantine_prefix)
@@ -173,6 +204,7 @@ class Bench:
         names = ["`%s` string" % c.raw_name for c in dataset.raw_columns]
         reader = self.spark.read.schema(", ".join(names + ["dt string"]))
         read0, _ = hadoop_bytes(self.spark)
+        executions = sql_executions(self.spark)
         started = time.perf_counter()
         if dataset.raw_format == "csv":
             frame = reader.option("header", "true").option("sep", dataset.csv_delimiter).csv(str(raw_dir))
@@ -186,7 +218,8 @@ class Bench:
          .partitionBy(dataset.partition).parquet(str(out)))
         seconds = time.perf_counter() - started
         read1, _ = hadoop_bytes(self.spark)
-        run = {"seconds": seconds, "read": read1 - read0, "written": parquet_bytes(out)}
+        run = {"seconds": seconds, "read": read1 - read0, "scans": input_scans(self.spark, raw_dir, executions),
+               "written": parquet_bytes(out)}
         shutil.rmtree(out)
         return run
 
@@ -243,7 +276,7 @@ def compare_runs(bench, dataset, raw_dir, label, runs, before_job):
         median = statistics.median(r["seconds"] for r in runs_)
         result[name] = {"seconds": [round(r["seconds"], 2) for r in runs_], "median_s": round(median, 2),
                         "rows_per_s": round(rows / median), "bytes_written": runs_[-1]["written"],
-                        "input_scans": round(runs_[-1]["read"] / raw_bytes, 2)}
+                        "input_scans": runs_[-1]["scans"], "input_read": round(runs_[-1]["read"] / raw_bytes, 2)}
     # The ratio is the median of the pairs' ratios: on a shared host the load moves between
     # pairs, and a pair's two runs are neighbours in time where the two medians may not be.
     pairs = lambda name: [j["seconds"] / f["seconds"] for j, f in zip(measured[name], measured["floor"])]  # noqa: E731
@@ -262,16 +295,17 @@ def print_ratios(ratios, machine):
     before = any("before" in r for r in ratios)
     print("| dataset | input | raw rows | raw MB | floor median | job median | **job / floor** (median pair) | per pair |"
           + (" before median | before / floor (median pair) |" if before else "")
-          + " job rows/s | floor rows/s | job MB written | floor MB written | input scans job / floor | same as reference |")
-    print("|---|---|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if before else "") + "---:|---:|---:|---:|---|---|")
+          + " job rows/s | floor rows/s | job MB written | floor MB written | input scans job / floor | input bytes read job / floor | same as reference |")
+    print("|---|---|---:|---:|---:|---:|---:|---|" + ("---:|---:|" if before else "") + "---:|---:|---:|---:|---|---|---|")
     for r in ratios:
         print("| %s | %s | %d | %.0f | %.2f s | %.2f s | **%.2fx** | %s |" % (
             r["dataset"], r["input"], r["raw_rows"], r["raw_bytes"] / 1e6, r["floor"]["median_s"],
             r["job"]["median_s"], r["ratio"], " / ".join("%.2f" % x for x in r["pair_ratios"]))
             + (" %.2f s | %.2fx |" % (r["before"]["median_s"], r["ratio_before"]) if before else "")
-            + " %d | %d | %.1f | %.1f | %.2f / %.2f | %s |" % (
+            + " %d | %d | %.1f | %.1f | %d / %d | %.2f / %.2f | %s |" % (
             r["job"]["rows_per_s"], r["floor"]["rows_per_s"], r["job"]["bytes_written"] / 1e6,
             r["floor"]["bytes_written"] / 1e6, r["job"]["input_scans"], r["floor"]["input_scans"],
+            r["job"]["input_read"], r["floor"]["input_read"],
             r.get("same_as_reference", "not compared")))
     print()
 

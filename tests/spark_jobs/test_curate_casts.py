@@ -1,6 +1,7 @@
 """How the job turns cleaned text into each declared type: strict, never rounding, null (a
 `type` rejection) for anything that is not plainly a value of the type. One Spark action."""
 import datetime
+import unicodedata
 from decimal import Decimal
 
 import pytest
@@ -43,3 +44,23 @@ def test_text_is_cast_strictly(spark, job):
     got = [rows[i][i] for i in range(len(CASES))]
     want = [int(v.timestamp() * 1_000_000) if isinstance(v, datetime.datetime) else v for _, _, v in CASES]
     assert [(c[1], g) for c, g in zip(CASES, got)] == [(c[1], w) for c, w in zip(CASES, want)]
+
+
+def _java_edge_space(char):
+    """Java's \\s ([ \\t\\n\\x0B\\f\\r]) or \\p{Z} (Unicode separators Zs, Zl, Zp): the oracle."""
+    return char in " \t\n\x0b\f\r" or unicodedata.category(char) in ("Zs", "Zl", "Zp")
+
+
+def test_text_is_trimmed_of_every_edge_space_and_nothing_else(spark, job):
+    """Each separator at either end goes, whatever the neighbours; characters next to the set's
+    bounds (' ' and U+00A0) and inside it stay: control characters, Latin-1 letters, a zero-width
+    space (U+200B, not a separator), an emoji. Blank text is null. One Spark action."""
+    spaces = [c for c in map(chr, range(0x3001)) if _java_edge_space(c)]
+    keep = ["\x01", "\x1f", "!", "\x7f", "\x9f", "é", "\u200b", "\U0001f600", "x"]
+    texts = ([s + "a b" + t for s, t in zip(spaces, reversed(spaces))] + [s + "a" for s in spaces] + ["a" + s for s in spaces]
+             + [k + "a" + k for k in keep] + [k + s for k in keep for s in spaces[:3]] + ["", " ", "\u3000 \t", None])
+    frame = spark.createDataFrame([(t,) for t in texts], "text string")
+    rows = frame.select(job.clean_text({}, F.col("text")).alias("c")).collect()
+    edge = "".join(spaces)
+    want = [None if t is None or not t.strip(edge) else t.strip(edge) for t in texts]
+    assert [r["c"] for r in rows] == want
